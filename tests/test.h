@@ -68,8 +68,8 @@ typedef void (*test_fn_)(void);
 static inline int test_run_(const char *file, const char *const *names, const test_fn_ *fns,
 			    int n)
 {
-	int passed = 0, failed = 0;
-	for (int i = 0; i < n; i++) {
+	volatile int passed = 0, failed = 0;
+	for (volatile int i = 0; i < n; i++) {
 		int before = test_failures_;
 		if (setjmp(test_jmp_) == 0)
 			fns[i]();

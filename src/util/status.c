@@ -45,11 +45,13 @@ void eid_err_prefix(eid_err *err, const char *fmt, ...)
 {
 	if (!err)
 		return;
-	char prefix[256], old[sizeof(err->msg)];
+	char prefix[256], old[sizeof(err->msg) - 8];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	memcpy(old, err->msg, sizeof(old) - 1);
+	old[sizeof(old) - 1] = 0;
+	int n = snprintf(err->msg, sizeof(err->msg), "%.200s: ", prefix);
+	snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, "%.300s", old);
 }
