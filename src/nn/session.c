@@ -448,12 +448,21 @@ eid_status eid_session_run(eid_session *s, const float *input, const int64_t *sh
 	static double prof[NN_OP_COUNT];
 	static int profile = -1;
 	if (profile < 0)
-		profile = getenv("EID_PROFILE") != NULL;
+		profile = getenv("EID_PROFILE") ? atoi(getenv("EID_PROFILE")) : 0;
 	for (int k = 0; k < g->norder; k++) {
 		const int i = g->order[k];
 		double t0 = profile ? eid_now_ms() : 0;
-		if (profile && k > 0)
+		if (profile && k > 0) {
 			prof[g->nodes[g->order[k - 1]].op] += t0 - prof[NN_CONST];
+			if (profile > 1) {
+				const nn_node *pn = &g->nodes[g->order[k - 1]];
+				const nn_shape *ps = &s->t[g->order[k - 1]].shape;
+				fprintf(stderr, "%8.3f %-16s k%d s%d %lldx%lldx%lld\n", t0 - prof[NN_CONST],
+					nn_op_name(pn->op), pn->ksize[0], pn->stride[0],
+					(long long)ps->d[1], (long long)(ps->rank > 2 ? ps->d[2] : 0),
+					(long long)ps->d[ps->rank - 1]);
+			}
+		}
 		if (profile)
 			prof[NN_CONST] = t0;
 		const nn_node *n = &g->nodes[i];

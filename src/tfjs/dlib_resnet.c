@@ -2,7 +2,7 @@
  * built from its weights-only manifest. The topology is fixed here, op by op
  * as in REFERENCE-PIPELINE.md section 4:
  *
- *   x = (chip - mean) / 255
+ *   x = (chip - mean) / 255   (folded into the first conv)
  *   conv32_down 7x7/2 valid + ReLU -> maxpool 3x3/2 valid
  *   residual x3 (conv32_1..3) -> residualDown conv64_down -> residual x3
  *   -> residualDown conv128_down -> residual x2 -> residualDown conv256_down
@@ -39,22 +39,6 @@ static int add_int_const(builder *B, const char *name, const int64_t *vals, int 
 	if (!n->ivals)
 		return -1;
 	memcpy(n->ivals, vals, n->count * sizeof(int64_t));
-	return i;
-}
-
-static int add_float_const(builder *B, const char *name, const float *vals, int count)
-{
-	int i = nn_graph_add(B->g, NN_CONST, name);
-	if (i < 0)
-		return -1;
-	nn_node *n = &B->g->nodes[i];
-	n->count = (size_t)count;
-	n->shape.rank = 1;
-	n->shape.d[0] = count;
-	n->data = malloc((size_t)count * sizeof(float));
-	if (!n->data)
-		return -1;
-	memcpy(n->data, vals, (size_t)count * sizeof(float));
 	return i;
 }
 
@@ -223,14 +207,25 @@ eid_status tfjs_load_dlib_resnet(json_t *manifest, const char *dir, eid_model *m
 	int x = nn_graph_add(g, NN_INPUT, "input");
 	if (x >= 0) {
 		g->input = x;
-		g->nodes[x].shape = (nn_shape){4, {1, 150, 150, 3}};
+		g->nodes[x].shape = (nn_shape){4, {-1, 150, 150, 3}}; /* any batch */
 	}
-	static const float neg_mean[3] = {-122.782f, -117.001f, -104.298f};
-	static const float inv255[1] = {1.0f / 255.0f};
-	int mc = add_float_const(&B, "mean", neg_mean, 3), sc = add_float_const(&B, "scale", inv255, 1);
-	x = x < 0 || mc < 0 ? -1 : add_binary(&B, NN_ADD, "sub_mean", x, mc);
-	x = x < 0 || sc < 0 ? -1 : add_binary(&B, NN_MUL, "div_255", x, sc);
 	x = x < 0 ? -1 : conv(&B, x, "conv32_down", 7, 2, NN_PAD_VALID, 1, 32);
+	if (x >= 0) {
+		/* (chip - mean) / 255 folds exactly into this VALID conv (no tap ever
+		 * reads padding): w' = w/255, b' = b - sum(w' * mean) */
+		static const float mean[3] = {122.782f, 117.001f, 104.298f};
+		nn_node *n = &g->nodes[x];
+		const size_t per_o = n->count / 32;
+		for (int o = 0; o < 32; o++) {
+			double shift = 0;
+			for (size_t i = 0; i < per_o; i++) {
+				float *w = &n->data[(size_t)o * per_o + i];
+				*w /= 255.0f;
+				shift += (double)*w * mean[i % 3];
+			}
+			n->bias[o] -= (float)shift;
+		}
+	}
 	if (x >= 0) {
 		x = add_unary(&B, NN_MAXPOOL, "max_pool", x);
 		if (x >= 0) {

@@ -1,0 +1,20 @@
+/* cli/cli.h — the subcommand table's entries, one file per command group. */
+#ifndef EID_CLI_H
+#define EID_CLI_H
+
+struct cli_cmd {
+	const char *group, *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Exit codes: 0 success, 1 the operation failed, 2 usage error. */
+int cmd_model_info(int argc, char **argv);
+int cmd_model_run(int argc, char **argv);
+int cmd_face_detect(int argc, char **argv);
+int cmd_face_embed(int argc, char **argv);
+int cmd_face_compare(int argc, char **argv);
+int cmd_face_eval(int argc, char **argv);
+int cmd_face_bench(int argc, char **argv);
+
+#endif

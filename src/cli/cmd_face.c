@@ -1,0 +1,511 @@
+/* eid face detect|embed|compare|eval|bench */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "eid/face.h"
+#include "eid/util.h"
+
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void json_error(FILE *out, const char *image, eid_status st, const eid_err *err)
+{
+	fprintf(out, "{\"image\":");
+	json_str(out, image);
+	fprintf(out, ",\"error\":{\"code\":\"%s\",\"message\":", eid_status_code(st));
+	json_str(out, err->msg);
+	fprintf(out, "}}\n");
+}
+
+/* Shared set-up: engine + one context; --models DIR and --threads T options. */
+typedef struct face_cli {
+	eid_face_engine *fe;
+	eid_face_ctx *fc;
+	const char *models;
+	int threads, repeat;
+	const char *args[4096];
+	int nargs;
+	const char *root;
+} face_cli;
+
+static int parse(face_cli *c, int argc, char **argv, const char *usage)
+{
+	memset(c, 0, sizeof(*c));
+	c->threads = 1;
+	c->repeat = 10;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--models") == 0 && v)
+			c->models = argv[++i];
+		else if (strcmp(a, "--threads") == 0 && v)
+			c->threads = atoi(argv[++i]);
+		else if (strcmp(a, "--repeat") == 0 && v)
+			c->repeat = atoi(argv[++i]);
+		else if (strcmp(a, "--root") == 0 && v)
+			c->root = argv[++i];
+		else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "unknown or incomplete option '%s'\nusage: %s\n", a, usage);
+			return 2;
+		} else if (c->nargs < 4096)
+			c->args[c->nargs++] = a;
+	}
+	if (c->threads < 1 || c->threads > 64 || c->repeat < 1 || c->repeat > 100000) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	return 0;
+}
+
+static int start(face_cli *c)
+{
+	eid_err err;
+	eid_status st = eid_face_engine_load(c->models, &c->fe, &err);
+	if (!st)
+		st = eid_face_ctx_new(c->fe, c->threads, &c->fc, &err);
+	if (st) {
+		fprintf(stderr, "eid: cannot start the face engine: %s (%s)\n", err.msg,
+			eid_status_code(st));
+		return 1;
+	}
+	return 0;
+}
+
+static void stop(face_cli *c)
+{
+	eid_face_ctx_free(c->fc);
+	eid_face_engine_free(c->fe);
+}
+
+/* Decodes and analyses one image file into r. */
+static eid_status analyze_file(eid_face_ctx *fc, const char *path, eid_face_result *r,
+			       eid_err *err)
+{
+	eid_image img = {0};
+	double t0 = eid_now_ms();
+	eid_status st = eid_image_load(path, &img, err);
+	double t1 = eid_now_ms();
+	if (!st)
+		st = eid_face_analyze(fc, &img, r, err);
+	r->ms_decode = t1 - t0;
+	eid_image_release(&img);
+	return st;
+}
+
+static void print_quality(FILE *out, const eid_face_quality *q)
+{
+	const char *codes[16];
+	size_t n = eid_face_quality_reasons(q, codes, 16);
+	fprintf(out,
+		"\"quality\":{\"ok\":%s,\"iod_px\":%.1f,\"box_px\":%.1f,\"blur\":%.1f,"
+		"\"mean_luma\":%.1f,\"dark_frac\":%.4f,\"bright_frac\":%.4f,\"yaw_deg\":%.1f,"
+		"\"pitch_deg\":%.1f,\"roll_deg\":%.1f,\"reasons\":[",
+		n ? "false" : "true", q->iod_px, q->box_px, q->blur_var, q->mean_luma, q->dark_frac,
+		q->bright_frac, q->yaw_deg, q->pitch_deg, q->roll_deg);
+	for (size_t i = 0; i < n && i < 16; i++)
+		fprintf(out, "%s\"%s\"", i ? "," : "", codes[i]);
+	fprintf(out, "]}");
+}
+
+int cmd_face_detect(int argc, char **argv)
+{
+	face_cli c;
+	const char *usage = "eid face detect IMAGE [--models DIR]";
+	int rc = parse(&c, argc, argv, usage);
+	if (rc || c.nargs != 1) {
+		if (!rc)
+			fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	if (start(&c))
+		return 1;
+	eid_face_result *r = malloc(sizeof(*r));
+	eid_err err;
+	eid_status st = r ? analyze_file(c.fc, c.args[0], r, &err) : EID_E_NOMEM;
+	if (!r)
+		snprintf(err.msg, sizeof(err.msg), "out of memory");
+	if (st) {
+		json_error(stdout, c.args[0], st, &err);
+		rc = 1;
+	} else {
+		const eid_face_det *d = &r->det;
+		printf("{\"image\":");
+		json_str(stdout, c.args[0]);
+		printf(",\"faces_found\":%d,\"detect_try\":%d,\"face\":{\"score\":%.4f,"
+		       "\"box\":[%.2f,%.2f,%.2f,%.2f],\"keypoints\":[",
+		       r->faces_found, r->detect_try, d->score, d->x1, d->y1, d->x2, d->y2);
+		for (int k = 0; k < EID_FACE_DET_KEYPOINTS; k++)
+			printf("%s[%.2f,%.2f]", k ? "," : "", d->kp[k][0], d->kp[k][1]);
+		printf("]},\"landmarks\":[");
+		for (int k = 0; k < EID_FACE_MESH_POINTS; k++)
+			printf("%s[%.2f,%.2f,%.2f]", k ? "," : "", r->landmarks[3 * k],
+			       r->landmarks[3 * k + 1], r->landmarks[3 * k + 2]);
+		printf("],");
+		print_quality(stdout, &r->quality);
+		printf("}\n");
+	}
+	free(r);
+	stop(&c);
+	return rc;
+}
+
+int cmd_face_embed(int argc, char **argv)
+{
+	face_cli c;
+	const char *usage = "eid face embed IMAGE... [--models DIR] [--threads T]";
+	int rc = parse(&c, argc, argv, usage);
+	if (rc || c.nargs < 1) {
+		if (!rc)
+			fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	if (start(&c))
+		return 1;
+	eid_face_result *r = malloc(sizeof(*r));
+	if (!r) {
+		stop(&c);
+		return 1;
+	}
+	for (int i = 0; i < c.nargs; i++) {
+		eid_err err;
+		eid_status st = analyze_file(c.fc, c.args[i], r, &err);
+		if (st) {
+			json_error(stdout, c.args[i], st, &err);
+			rc = 1;
+			continue;
+		}
+		printf("{\"image\":");
+		json_str(stdout, c.args[i]);
+		printf(",\"faces_found\":%d,\"embedding\":[", r->faces_found);
+		for (int k = 0; k < EID_FACE_EMBEDDING_DIM; k++)
+			printf("%s%.8g", k ? "," : "", r->embedding[k]);
+		printf("],");
+		print_quality(stdout, &r->quality);
+		printf("}\n");
+	}
+	free(r);
+	stop(&c);
+	return rc;
+}
+
+int cmd_face_compare(int argc, char **argv)
+{
+	face_cli c;
+	const char *usage = "eid face compare A B [--models DIR]";
+	int rc = parse(&c, argc, argv, usage);
+	if (rc || c.nargs != 2) {
+		if (!rc)
+			fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	if (start(&c))
+		return 1;
+	eid_face_result *r = malloc(2 * sizeof(*r));
+	eid_err err;
+	eid_status st = EID_E_NOMEM;
+	int bad = 0;
+	if (r) {
+		st = analyze_file(c.fc, c.args[0], &r[0], &err);
+		if (!st) {
+			bad = 1;
+			st = analyze_file(c.fc, c.args[1], &r[1], &err);
+		}
+	}
+	if (st) {
+		json_error(stdout, c.args[bad], st, &err);
+		rc = 1;
+	} else {
+		printf("{\"a\":");
+		json_str(stdout, c.args[0]);
+		printf(",\"b\":");
+		json_str(stdout, c.args[1]);
+		printf(",\"score\":%.4f}\n", eid_face_score(r[0].embedding, r[1].embedding));
+	}
+	free(r);
+	stop(&c);
+	return rc;
+}
+
+/* --- eval ----------------------------------------------------------------- */
+
+typedef struct eval_item {
+	char *path; /* as written in the pairs file */
+	float emb[EID_FACE_EMBEDDING_DIM];
+	eid_status st;
+	char msg[sizeof(((eid_err *)0)->msg)];
+} eval_item;
+
+typedef struct eval_work {
+	const eid_face_engine *fe;
+	eval_item *items;
+	int n;
+	const char *root;
+	pthread_mutex_t lock;
+	int next;
+} eval_work;
+
+static void *eval_worker(void *arg)
+{
+	eval_work *w = arg;
+	eid_face_ctx *fc;
+	eid_err err;
+	if (eid_face_ctx_new(w->fe, 1, &fc, &err))
+		return NULL;
+	eid_face_result *r = malloc(sizeof(*r));
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		int i = w->next++;
+		pthread_mutex_unlock(&w->lock);
+		if (i >= w->n || !r)
+			break;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", w->root, w->items[i].path);
+		eval_item *it = &w->items[i];
+		it->st = analyze_file(fc, path, r, &err);
+		if (it->st)
+			snprintf(it->msg, sizeof(it->msg), "%s", err.msg);
+		else
+			memcpy(it->emb, r->embedding, sizeof(it->emb));
+	}
+	free(r);
+	eid_face_ctx_free(fc);
+	return NULL;
+}
+
+static int find_item(eval_item *items, int n, const char *path)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(items[i].path, path) == 0)
+			return i;
+	return -1;
+}
+
+int cmd_face_eval(int argc, char **argv)
+{
+	face_cli c;
+	const char *usage = "eid face eval PAIRS.csv [--root DIR] [--threads T] [--models DIR]";
+	int rc = parse(&c, argc, argv, usage);
+	if (rc || c.nargs != 1) {
+		if (!rc)
+			fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	char rootbuf[4096];
+	if (!c.root) {
+		/* default: the pairs file's directory */
+		snprintf(rootbuf, sizeof(rootbuf), "%s", c.args[0]);
+		char *slash = strrchr(rootbuf, '/');
+		if (slash)
+			*slash = 0;
+		else
+			snprintf(rootbuf, sizeof(rootbuf), ".");
+		c.root = rootbuf;
+	}
+	FILE *f = fopen(c.args[0], "r");
+	if (!f) {
+		fprintf(stderr, "eid: cannot open '%s'\n", c.args[0]);
+		return 1;
+	}
+	int cap = 1024, n_items = 0, n_pairs = 0, pcap = 1024;
+	eval_item *items = calloc((size_t)cap, sizeof(*items));
+	int(*pairs)[3] = malloc((size_t)pcap * sizeof(*pairs));
+	char line[8192];
+	int lineno = 0;
+	rc = 0;
+	while (items && pairs && fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		if (!line[0] || (lineno == 1 && strncmp(line, "a,b,", 4) == 0))
+			continue;
+		char *a = line, *b = strchr(a, ','), *s = b ? strchr(b + 1, ',') : NULL;
+		if (!s) {
+			fprintf(stderr, "eid: '%s' line %d: expected a,b,same\n", c.args[0], lineno);
+			rc = 2;
+			break;
+		}
+		*b++ = 0;
+		*s++ = 0;
+		if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0) {
+			fprintf(stderr, "eid: '%s' line %d: same must be 0 or 1\n", c.args[0], lineno);
+			rc = 2;
+			break;
+		}
+		if (n_pairs == pcap) {
+			pcap *= 2;
+			void *np = realloc(pairs, (size_t)pcap * sizeof(*pairs));
+			if (!np)
+				break;
+			pairs = np;
+		}
+		const char *ab[2] = {a, b};
+		for (int k = 0; k < 2; k++) {
+			int idx = find_item(items, n_items, ab[k]);
+			if (idx < 0) {
+				if (n_items == cap) {
+					cap *= 2;
+					void *ni = realloc(items, (size_t)cap * sizeof(*items));
+					if (!ni)
+						break;
+					items = ni;
+				}
+				memset(&items[n_items], 0, sizeof(items[0]));
+				items[n_items].path = strdup(ab[k]);
+				idx = n_items++;
+			}
+			pairs[n_pairs][k] = idx;
+		}
+		pairs[n_pairs++][2] = s[0] == '1';
+	}
+	fclose(f);
+	if (rc || !items || !pairs || n_pairs == 0) {
+		if (!rc)
+			fprintf(stderr, "eid: '%s' holds no pairs\n", c.args[0]);
+		goto out;
+	}
+	eval_work w = {.items = items, .n = n_items, .root = c.root, .next = 0};
+	eid_err err;
+	eid_face_engine *fe;
+	eid_status st = eid_face_engine_load(c.models, &fe, &err);
+	if (st) {
+		fprintf(stderr, "eid: cannot start the face engine: %s\n", err.msg);
+		rc = 1;
+		goto out;
+	}
+	w.fe = fe;
+	pthread_mutex_init(&w.lock, NULL);
+	double t0 = eid_now_ms();
+	pthread_t th[64];
+	for (int i = 0; i < c.threads; i++)
+		pthread_create(&th[i], NULL, eval_worker, &w);
+	for (int i = 0; i < c.threads; i++)
+		pthread_join(th[i], NULL);
+	double elapsed = eid_now_ms() - t0;
+	pthread_mutex_destroy(&w.lock);
+	eid_face_engine_free(fe);
+
+	int fta = 0;
+	for (int i = 0; i < n_items; i++)
+		if (items[i].st) {
+			fta++;
+			fprintf(stderr, "eid: %s: %s (%s)\n", items[i].path, items[i].msg,
+				eid_status_code(items[i].st));
+		}
+	double *gen = malloc((size_t)n_pairs * sizeof(double)),
+	       *imp = malloc((size_t)n_pairs * sizeof(double));
+	size_t ng = 0, ni = 0;
+	int skipped = 0;
+	for (int p = 0; gen && imp && p < n_pairs; p++) {
+		eval_item *x = &items[pairs[p][0]], *y = &items[pairs[p][1]];
+		if (x->st || y->st) {
+			skipped++;
+			continue;
+		}
+		double sc = eid_face_score(x->emb, y->emb);
+		if (pairs[p][2])
+			gen[ng++] = sc;
+		else
+			imp[ni++] = sc;
+	}
+	eid_face_metrics m;
+	st = gen && imp ? eid_face_metrics_compute(gen, ng, imp, ni, &m, &err) : EID_E_NOMEM;
+	if (st) {
+		fprintf(stderr, "eid: cannot compute metrics: %s\n", err.msg);
+		rc = 1;
+	} else {
+		printf("{\"pairs\":%d,\"genuine\":%zu,\"impostor\":%zu,\"images\":%d,"
+		       "\"failure_to_acquire\":%d,\"pairs_skipped\":%d,\"eer\":%.4f,"
+		       "\"eer_threshold\":%.4f,\"tar_at_far_1e-2\":%.4f,\"threshold_far_1e-2\":%.4f,"
+		       "\"tar_at_far_1e-3\":%.4f,\"threshold_far_1e-3\":%.4f,\"seconds\":%.1f,"
+		       "\"threads\":%d}\n",
+		       n_pairs, ng, ni, n_items, fta, skipped, m.eer, m.eer_threshold,
+		       m.at_far_1e2.tar, m.at_far_1e2.threshold, m.at_far_1e3.tar,
+		       m.at_far_1e3.threshold, elapsed / 1000, c.threads);
+	}
+	free(gen);
+	free(imp);
+out:
+	for (int i = 0; items && i < n_items; i++)
+		free(items[i].path);
+	free(items);
+	free(pairs);
+	return rc;
+}
+
+/* --- bench: stage times of the whole pipeline on one photo ------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int cmd_face_bench(int argc, char **argv)
+{
+	face_cli c;
+	const char *usage = "eid face bench IMAGE [--repeat N] [--threads T] [--models DIR]";
+	int rc = parse(&c, argc, argv, usage);
+	if (rc || c.nargs != 1) {
+		if (!rc)
+			fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	if (start(&c))
+		return 1;
+	const int n = c.repeat;
+	double *t = calloc((size_t)n * 6, sizeof(double));
+	eid_face_result *r = malloc(sizeof(*r));
+	eid_err err;
+	eid_status st = t && r ? EID_OK : EID_E_NOMEM;
+	for (int i = 0; !st && i < n + 1; i++) {
+		double t0 = eid_now_ms();
+		st = analyze_file(c.fc, c.args[0], r, &err);
+		double total = eid_now_ms() - t0;
+		if (i == 0)
+			continue; /* warm-up: plans buffers and packs weights */
+		double *row = t + (size_t)(i - 1) * 6;
+		row[0] = r->ms_decode, row[1] = r->ms_detect, row[2] = r->ms_landmarks;
+		row[3] = r->ms_align, row[4] = r->ms_embed, row[5] = total;
+	}
+	if (st) {
+		json_error(stdout, c.args[0], st, &err);
+		rc = 1;
+	} else {
+		static const char *const names[6] = {"decode", "detect", "landmarks", "align",
+						      "embed",	"total"};
+		double col[100000];
+		printf("{\"image\":");
+		json_str(stdout, c.args[0]);
+		printf(",\"threads\":%d,\"repeat\":%d,\"median_ms\":{", c.threads, n);
+		for (int s = 0; s < 6; s++) {
+			for (int i = 0; i < n; i++)
+				col[i] = t[(size_t)i * 6 + s];
+			printf("%s\"%s\":%.2f", s ? "," : "", names[s], median(col, n));
+		}
+		printf("}}\n");
+	}
+	free(t);
+	free(r);
+	stop(&c);
+	return rc;
+}

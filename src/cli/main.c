@@ -1,0 +1,41 @@
+/* eid — command-line front end. Subcommands come from a table (house style 4). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_cmd commands[] = {
+	{"model", "info", cmd_model_info, "MODEL: inputs, outputs, op counts, parameters"},
+	{"model", "run", cmd_model_run,
+	 "MODEL --input IN.f32 --shape 1,H,W,C --output PREFIX [--repeat N] [--threads T] [--reference]"},
+	{"face", "detect", cmd_face_detect, "IMAGE: faces, landmarks and quality as JSON"},
+	{"face", "embed", cmd_face_embed, "IMAGE...: one JSON line per image with its embedding"},
+	{"face", "compare", cmd_face_compare, "A B: similarity score of two photos"},
+	{"face", "eval", cmd_face_eval, "PAIRS.csv [--root DIR]: FTA, EER, TAR at FAR 1e-2/1e-3"},
+	{"face", "bench", cmd_face_bench, "IMAGE [--repeat N] [--threads T]: time per stage"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: eid <group> <command> [args]\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  eid %s %-8s %s\n", commands[i].group, commands[i].name,
+			commands[i].summary);
+	fprintf(out, "\nEnvironment: EID_MODELS (model directory, default ./models)\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (argc >= 3 && strcmp(argv[1], commands[i].group) == 0 &&
+		    strcmp(argv[2], commands[i].name) == 0)
+			return commands[i].fn(argc - 3, argv + 3);
+	fprintf(stderr, "eid: unknown command '%s%s%s'\n", argv[1], argc >= 3 ? " " : "",
+		argc >= 3 ? argv[2] : "");
+	usage(stderr);
+	return 2;
+}
