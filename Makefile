@@ -51,7 +51,7 @@ $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/l
 	$(CC) $(CFLAGS) -Itests -o $@ $< tests/fuzz/replay.c $(BUILD)/libeid.a $(LDFLAGS) $(LDLIBS)
 
 test: $(BUILD)/eid $(TEST_BIN) $(FUZZ_REPLAY)
-	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN) $(FUZZ_REPLAY)
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN) $(FUZZ_REPLAY) tests/cli/test_cli.sh
 
 test-san:
 	$(MAKE) SAN=1 OPT=-O1 test

@@ -44,7 +44,7 @@ static void model_dir_guess(char *buf, size_t cap)
 		snprintf(buf, cap, "models");
 		return;
 	}
-	char exe[4096];
+	char exe[2048];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = 0;

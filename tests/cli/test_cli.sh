@@ -1,0 +1,40 @@
+#!/bin/sh
+# The eid CLI end to end: exact command forms of the README, JSON shapes,
+# error codes and exit statuses. Run from the repository root by tests/run.sh.
+EID=${BUILD:-build}/eid
+SHARED=${EID_SHARED:-../shared}
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL: $1" >&2; fi; }
+
+png="$SHARED/faces/dev/images/orl/s3/s3_03.png"
+out=$("$EID" model info models/human-models/blazeface.json)
+ok "model info" 'echo "$out" | grep -q "\"shape\":\[1,256,256,3\]" && echo "$out" | grep -q "\"Identity_3\""'
+out=$("$EID" model run models/face-api/face_recognition_model-weights_manifest.json --input "$SHARED/faces/reference-vectors/sample1/chip.f32" --shape 1,150,150,3 --output "$tmp/d" --repeat 2 --threads 2)
+ok "model run dlib" '[ "$(stat -c %s "$tmp/d.0.f32")" = 512 ] && echo "$out" | grep -q "\"median_ms\":"'
+"$EID" model run models/human-models/blazeface.json --input "$png" --shape 1,256,256,3 --output "$tmp/x" 2>"$tmp/err"
+ok "model run wrong input size is a usage error" '[ $? -ne 0 ] && grep -q "needs" "$tmp/err"'
+printf '{"modelTopology":{"node":[{"name":"x","op":"Placeholder","attr":{"shape":{"shape":{"dim":[{"size":"1"}]}}}},{"name":"y","op":"FancyOp","input":["x"]}]},"weightsManifest":[]}' >"$tmp/bad.json"
+"$EID" model info "$tmp/bad.json" 2>"$tmp/err"
+ok "unknown op names node and op" '[ $? -eq 1 ] && grep -q "node .y.: unknown op .FancyOp." "$tmp/err"'
+
+out=$("$EID" face embed "$png" "$tmp/bad.json" /nonexistent.jpg)
+rc=$?
+ok "embed: one line per image" '[ "$(echo "$out" | wc -l)" = 3 ] && [ $rc -eq 1 ]'
+ok "embed: 128 values" '[ "$(echo "$out" | head -n 1 | sed "s/.*\"embedding\":\[\([^]]*\)\].*/\1/" | tr "," "\n" | wc -l)" = 128 ]'
+ok "embed: bad image error code" 'echo "$out" | sed -n 2p | grep -q "\"code\":\"bad_format\""'
+ok "embed: missing file error code" 'echo "$out" | sed -n 3p | grep -q "\"code\":\"io_error\""'
+out=$("$EID" face detect models/face-api/sample1.jpg)
+ok "detect: three faces, quality reported" 'echo "$out" | grep -q "\"faces_found\":3" && echo "$out" | grep -q "\"quality\":{"'
+out=$("$EID" face compare "$png" "$SHARED/faces/dev/images/orl/s3/s3_01.png")
+ok "compare same person" 'echo "$out" | grep -q "\"score\":0\.9[5-9]"'
+head -n 1 "$SHARED/faces/dev/pairs.csv" >"$tmp/pairs.csv"
+grep '/orl/.*,1$' "$SHARED/faces/dev/pairs.csv" | head -n 20 >>"$tmp/pairs.csv"
+grep '/orl/.*,0$' "$SHARED/faces/dev/pairs.csv" | head -n 20 >>"$tmp/pairs.csv"
+out=$("$EID" face eval "$tmp/pairs.csv" --root "$SHARED/faces/dev" --threads 2)
+ok "eval on 40 ORL pairs" 'echo "$out" | grep -q "\"failure_to_acquire\":0" && echo "$out" | grep -q "\"eer\":"'
+"$EID" face nothing >/dev/null 2>&1
+ok "unknown command exits 2" '[ $? -eq 2 ]'
+echo "tests/cli/test_cli.sh: $pass passed, $fail failed"
+[ $fail -eq 0 ]
