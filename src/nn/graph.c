@@ -254,15 +254,27 @@ eid_status nn_graph_finish(nn_graph *g, eid_err *err)
 		return eid_fail(err, EID_E_FORMAT, "graph has no input node");
 	if (g->noutputs == 0)
 		return eid_fail(err, EID_E_FORMAT, "graph has no output");
+	for (int i = 0; i < g->noutputs; i++)
+		if (g->nodes[g->outputs[i]].op == NN_CONST && g->nodes[g->outputs[i]].is_int)
+			return eid_fail(err, EID_E_UNSUPPORTED, "output '%s' is an int32 constant",
+					g->nodes[g->outputs[i]].name);
 	for (int i = 0; i < g->n; i++) {
 		nn_node *n = &g->nodes[i];
 		if (n->nin < min_inputs(n->op))
 			return eid_fail(err, EID_E_FORMAT, "node '%s' (%s) has %d inputs, needs %d",
 					n->name, nn_op_name(n->op), n->nin, min_inputs(n->op));
-		for (int k = 0; k < n->nin; k++)
+		for (int k = 0; k < n->nin; k++) {
 			if (n->in[k] < 0 || n->in[k] >= g->n || n->in[k] == i)
 				return eid_fail(err, EID_E_FORMAT, "node '%s' has a bad input reference",
 						n->name);
+			/* int constants have no float data: only shape/axes operands take them */
+			const nn_node *c = &g->nodes[n->in[k]];
+			if (c->op == NN_CONST && c->is_int &&
+			    !(k == 1 && (n->op == NN_PAD || n->op == NN_RESHAPE || n->op == NN_MEAN)))
+				return eid_fail(err, EID_E_UNSUPPORTED,
+						"node '%s' (%s): input '%s' is an int32 constant", n->name,
+						nn_op_name(n->op), c->name);
+		}
 		/* the second operand of these must be a constant known at load time */
 		if ((n->op == NN_PAD || n->op == NN_RESHAPE || n->op == NN_MEAN) &&
 		    !(g->nodes[n->in[1]].op == NN_CONST && g->nodes[n->in[1]].is_int))

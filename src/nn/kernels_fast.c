@@ -184,11 +184,11 @@ void nn_fast_binary(nn_op op, const nn_tensor *a, const nn_tensor *b, nn_tensor 
 void nn_fast_pad(const int64_t *pads, const nn_tensor *x, nn_tensor *y)
 {
 	const int r = x->shape.rank;
-	const int64_t row = x->shape.d[r - 1];
-	if (pads[2 * (r - 1)] < 0) {
+	if (r == 0 || pads[2 * (r - 1)] < 0) { /* a scalar has no rows to copy */
 		nn_ref_pad(pads, x, y);
 		return;
 	}
+	const int64_t row = x->shape.d[r - 1];
 	memset(y->data, 0, nn_shape_count(&y->shape) * sizeof(float));
 	const size_t rows = nn_shape_count(&x->shape) / (size_t)row;
 	int64_t idx[NN_MAX_RANK] = {0};

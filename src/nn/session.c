@@ -400,6 +400,9 @@ static eid_status plan(eid_session *s, const int64_t *shape, int rank, eid_err *
 				return eid_fail(err, EID_E_LIMIT,
 						"node '%s' (%s): output exceeds %llu elements", n->name,
 						nn_op_name(n->op), (unsigned long long)max_elems);
+		if (count == 0) /* kernels divide by the last dimension */
+			return eid_fail(err, EID_E_SHAPE, "node '%s' (%s): output has no elements",
+					n->name, nn_op_name(n->op));
 		s->t[i].shape = out;
 		if (n->op == NN_RESHAPE || n->op == NN_IDENTITY) {
 			s->t[i].data = s->t[n->in[0]].data; /* alias: same bytes, new shape */

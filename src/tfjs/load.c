@@ -250,6 +250,9 @@ static eid_status set_vector(nn_node *n, const nn_node *c, float **dst, const ch
 	if (!c || (c->count != (size_t)n->out_c && c->count != 1))
 		return eid_fail(err, EID_E_FORMAT, "node '%s': %s must be a constant of %d values",
 				n->name, what, n->out_c);
+	if (*dst)
+		return eid_fail(err, EID_E_FORMAT, "node '%s': %s appears twice in fused_ops", n->name,
+				what);
 	*dst = malloc((size_t)n->out_c * sizeof(float));
 	if (!*dst)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
