@@ -37,6 +37,9 @@ $(BUILD)/libeid.a: $(LIB_OBJ)
 $(BUILD)/eid: $(CLI_OBJ) $(BUILD)/libeid.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# the fused block's register tiles live in registers only when unrolled
+$(BUILD)/src/nn/kernels_block.o: OPT := -O3
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<

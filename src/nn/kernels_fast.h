@@ -9,6 +9,10 @@
 
 #include "kernels.h"
 
+/* XNNPACK kernels may read this many bytes past the end of an input
+ * (XNN_EXTRA_BYTES): every activation buffer is allocated with this slack. */
+#define NN_FAST_EXTRA_BYTES 16
+
 int nn_fast_available(void);
 /* Creates the operator for node n reading x and writing y (buffers fixed for
  * the plan). *op_out stays NULL for ops that have no operator. pool is a

@@ -7,6 +7,7 @@
 
 #include "eid/limits.h"
 #include "eid/util.h"
+#include "kernels_block.h"
 #include "kernels_fast.h"
 #include "model.h"
 
@@ -19,6 +20,9 @@ struct eid_session {
 	void **fast_op;  /* per node: xnnpack operator or NULL */
 	int64_t **pads;  /* per node: PAD's (before, after) pairs */
 	unsigned *axes;  /* per node: MEAN's reduced-axes mask */
+	nn_block **block; /* per ADD node: the fused residual block it runs, or NULL */
+	char *in_block;  /* per node: computed inside a fused block */
+	int *consumers;  /* per node: readers (graph outputs count twice) */
 	nn_shape planned;
 	int is_planned;
 };
@@ -138,7 +142,11 @@ eid_status eid_session_new(const eid_model *model, const eid_session_opts *opts,
 	s->fast_op = calloc((size_t)n, sizeof(*s->fast_op));
 	s->pads = calloc((size_t)n, sizeof(*s->pads));
 	s->axes = calloc((size_t)n, sizeof(*s->axes));
-	if (!s->t || !s->owned || !s->fast_op || !s->pads || !s->axes) {
+	s->block = calloc((size_t)n, sizeof(*s->block));
+	s->in_block = calloc((size_t)n, 1);
+	s->consumers = calloc((size_t)n, sizeof(int));
+	if (!s->t || !s->owned || !s->fast_op || !s->pads || !s->axes || !s->block ||
+	    !s->in_block || !s->consumers) {
 		eid_session_free(s);
 		return eid_fail(err, EID_E_NOMEM, "out of memory creating a session");
 	}
@@ -171,6 +179,10 @@ static void unplan(eid_session *s)
 		s->owned[i] = NULL;
 		free(s->pads[i]);
 		s->pads[i] = NULL;
+		nn_block_release(s->block[i]);
+		free(s->block[i]);
+		s->block[i] = NULL;
+		s->in_block[i] = 0;
 	}
 	s->is_planned = 0;
 }
@@ -188,6 +200,9 @@ void eid_session_free(eid_session *s)
 	free(s->fast_op);
 	free(s->pads);
 	free(s->axes);
+	free(s->block);
+	free(s->in_block);
+	free(s->consumers);
 	free(s);
 }
 
@@ -312,9 +327,12 @@ static eid_status infer(eid_session *s, int idx, nn_shape *out, eid_err *err)
 				free_dim = i;
 				continue;
 			}
-			if (v < 0 || (v > 0 && known > total / (size_t)v))
+			if (v < 0)
 				return SHAPE_FAIL("node '%s' (Reshape): bad target dimension %lld",
 						  n->name, (long long)v);
+			if (v > 0 && known > total / (size_t)v)
+				return SHAPE_FAIL("node '%s' (Reshape): %zu values do not fit the target",
+						  n->name, total);
 			known *= (size_t)v;
 			out->d[i] = v;
 		}
@@ -358,6 +376,45 @@ static eid_status infer(eid_session *s, int idx, nn_shape *out, eid_err *err)
 	}
 }
 
+/* Fast backend: an Add fed by conv1x1(dwconv(x)) runs as one fused block
+ * (kernels_block.c) when neither conv's result is read by anything else. */
+static eid_status try_block(eid_session *s, int ai, eid_err *err)
+{
+	const nn_graph *g = &s->model->g;
+	const nn_node *a = &g->nodes[ai];
+	if (a->op != NN_ADD || a->nin != 2)
+		return EID_OK;
+	for (int side = 0; side < 2; side++) {
+		const int pi = a->in[side], ri = a->in[1 - side];
+		const nn_node *pw = &g->nodes[pi];
+		if (pw->op != NN_CONV2D || s->consumers[pi] != 1)
+			continue;
+		const int di = pw->in[0];
+		const nn_node *dw = &g->nodes[di];
+		if (dw->op != NN_DWCONV2D || s->consumers[di] != 1 ||
+		    !nn_block_fits(dw, pw, s->t[di].shape.d[2]) ||
+		    nn_shape_count(&s->t[ri].shape) != nn_shape_count(&s->t[ai].shape) ||
+		    nn_shape_count(&s->t[pi].shape) != nn_shape_count(&s->t[ai].shape))
+			continue;
+		nn_block *b = calloc(1, sizeof(*b));
+		if (!b)
+			return eid_fail(err, EID_E_NOMEM, "out of memory for a fused block");
+		eid_status st = nn_block_init(b, dw, pw, a, err);
+		if (st) {
+			free(b);
+			return st;
+		}
+		s->block[ai] = b;
+		/* both convs run inside the block: drop their own operators */
+		s->in_block[di] = s->in_block[pi] = 1;
+		nn_fast_release(s->fast_op[di]);
+		nn_fast_release(s->fast_op[pi]);
+		s->fast_op[di] = s->fast_op[pi] = NULL;
+		return EID_OK;
+	}
+	return EID_OK;
+}
+
 static eid_status plan(eid_session *s, const int64_t *shape, int rank, eid_err *err)
 {
 	const nn_graph *g = &s->model->g;
@@ -383,6 +440,13 @@ static eid_status plan(eid_session *s, const int64_t *shape, int rank, eid_err *
 		ish.d[i] = shape[i];
 	}
 	const uint64_t max_elems = eid_limit(EID_LIMIT_MODEL_TENSOR_ELEMS);
+	memset(s->consumers, 0, (size_t)g->n * sizeof(int));
+	for (int k = 0; k < g->norder; k++)
+		for (int j = 0; j < g->nodes[g->order[k]].nin; j++)
+			s->consumers[g->nodes[g->order[k]].in[j]]++;
+	for (int k = 0; k < g->noutputs; k++)
+		s->consumers[g->outputs[k]] += 2;
+	const int fuse = s->opts.backend == EID_BACKEND_FAST && !getenv("EID_NO_FUSION");
 	for (int k = 0; k < g->norder; k++) {
 		const int i = g->order[k];
 		const nn_node *n = &g->nodes[i];
@@ -408,13 +472,15 @@ static eid_status plan(eid_session *s, const int64_t *shape, int rank, eid_err *
 			s->t[i].data = s->t[n->in[0]].data; /* alias: same bytes, new shape */
 			continue;
 		}
-		s->owned[i] = malloc((count ? count : 1) * sizeof(float));
+		s->owned[i] = malloc((count ? count : 1) * sizeof(float) + NN_FAST_EXTRA_BYTES);
 		if (!s->owned[i])
 			return eid_fail(err, EID_E_NOMEM, "out of memory for node '%s'", n->name);
 		s->t[i].data = s->owned[i];
 		if (s->opts.backend == EID_BACKEND_FAST && n->op != NN_INPUT) {
 			eid_status st = nn_fast_prepare(n, &s->t[n->in[0]], &s->t[i], s->pool,
 							&s->fast_op[i], err);
+			if (!st && fuse)
+				st = try_block(s, i, err);
 			if (st)
 				return st;
 		}
@@ -472,6 +538,14 @@ eid_status eid_session_run(eid_session *s, const float *input, const int64_t *sh
 		nn_tensor *y = &s->t[i];
 		const nn_tensor *a = n->nin > 0 ? &s->t[n->in[0]] : NULL;
 		const nn_tensor *b = n->nin > 1 ? &s->t[n->in[1]] : NULL;
+		if (s->in_block[i])
+			continue;
+		if (s->block[i]) {
+			const nn_block *b = s->block[i];
+			const int ri = &g->nodes[n->in[0]] == b->pw ? n->in[1] : n->in[0];
+			nn_block_run(b, &s->t[b->dw->in[0]], &s->t[ri], y, s->pool);
+			continue;
+		}
 		if (s->fast_op[i]) {
 			eid_status st = nn_fast_run(n, s->fast_op[i], s->pool, y, err);
 			if (st)

@@ -196,8 +196,7 @@ eid_status tfjs_load_dlib_resnet(json_t *manifest, const char *dir, eid_model *m
 	eid_status st = tfjs_weights_load(manifest, dir, &B.ws, err);
 	if (st)
 		return st;
-	if (!tfjs_weights_find(&B.ws, "conv32_down/conv/filters") ||
-	    !tfjs_weights_find(&B.ws, "fc")) {
+	if (!tfjs_weights_find(&B.ws, "conv32_down/conv/filters")) {
 		tfjs_weights_release(&B.ws);
 		return eid_fail(err, EID_E_UNSUPPORTED,
 				"weights manifest is not face-api's face_recognition_model");

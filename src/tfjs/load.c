@@ -80,18 +80,21 @@ static int json_int(json_t *v, int64_t *out)
 	return 0;
 }
 
-/* list(int) attribute into out[max]; returns count or -1 */
+/* list(int) attribute into out[max]: the count, -1 if absent, -2 if malformed */
 static int attr_ints(json_t *node, const char *name, int64_t *out, int max)
 {
-	json_t *l = json_object_get(json_object_get(attr(node, name), "list"), "i");
+	json_t *a = attr(node, name);
+	if (!a)
+		return -1;
+	json_t *l = json_object_get(json_object_get(a, "list"), "i");
 	if (!json_is_array(l))
-		return json_object_get(attr(node, name), "list") ? 0 : -1;
+		return json_object_get(a, "list") ? 0 : -2;
 	int n = (int)json_array_size(l);
 	if (n > max)
-		return -1;
+		return -2;
 	for (int i = 0; i < n; i++)
 		if (json_int(json_array_get(l, i), &out[i]) != 0)
-			return -1;
+			return -2;
 	return n;
 }
 
@@ -112,10 +115,12 @@ typedef struct loader {
 	int *gid; /* json node index -> graph node */
 } loader;
 
-static const char *const *sort_names;
-static int cmp_idx(const void *a, const void *b)
+/* qsort_r comparator: node indices by name (no global state: loads may run
+ * on several threads at once) */
+static int cmp_idx(const void *a, const void *b, void *names)
 {
-	return strcmp(sort_names[*(const int *)a], sort_names[*(const int *)b]);
+	const char *const *n = names;
+	return strcmp(n[*(const int *)a], n[*(const int *)b]);
 }
 
 static int find_node(const loader *L, const char *name)
@@ -197,6 +202,8 @@ static eid_status get_padding(json_t *jn, const char *name, nn_node *n, eid_err 
 		return eid_fail(err, EID_E_FORMAT, "node '%s': strides need 4 values", name);
 	}
 	k = attr_ints(jn, "dilations", v, 4);
+	if (k != -1 && k != 0 && k != 4)
+		return eid_fail(err, EID_E_FORMAT, "node '%s': dilations need 4 values", name);
 	if (k == 4) {
 		if (v[1] < 1 || v[2] < 1 || v[1] > 64 || v[2] > 64)
 			return eid_fail(err, EID_E_FORMAT, "node '%s': bad dilations", name);
@@ -398,8 +405,9 @@ static eid_status convert_node(loader *L, int j, eid_err *err)
 		n->shape.rank = (int)json_array_size(dims);
 		for (int k = 0; k < n->shape.rank; k++) {
 			int64_t v;
-			if (json_int(json_object_get(json_array_get(dims, (size_t)k), "size"), &v) != 0)
-				return eid_fail(err, EID_E_FORMAT, "input '%s': bad dimension", name);
+			if (json_int(json_object_get(json_array_get(dims, (size_t)k), "size"), &v) != 0 ||
+			    v == 0)
+				return eid_fail(err, EID_E_FORMAT, "input '%s': bad dimension %d", name, k);
 			n->shape.d[k] = v < 0 ? -1 : v;
 		}
 		break;
@@ -593,8 +601,7 @@ static eid_status load_graph_model(json_t *root, const char *dir, eid_model *m, 
 		L.name_idx[j] = j;
 		L.gid[j] = -1;
 	}
-	sort_names = L.names;
-	qsort(L.name_idx, (size_t)L.nnodes, sizeof(int), cmp_idx);
+	qsort_r(L.name_idx, (size_t)L.nnodes, sizeof(int), cmp_idx, (void *)L.names);
 	for (int k = 1; k < L.nnodes; k++)
 		if (strcmp(L.names[L.name_idx[k]], L.names[L.name_idx[k - 1]]) == 0) {
 			st = eid_fail(err, EID_E_FORMAT, "two nodes are named '%s'",

@@ -1,0 +1,129 @@
+/* The fused residual block (src/nn/kernels_block.c) against the reference
+ * kernels composed: y = clamp(conv1x1(dwconv(x)) + r). Random shapes from a
+ * fixed seed, 1 and 2 threads. */
+#include <pthreadpool.h>
+
+#include "../../src/nn/kernels_block.h"
+#include "test.h"
+
+static uint32_t seed = 12345;
+static float frand(void)
+{
+	seed = seed * 1664525u + 1013904223u;
+	return (float)(seed >> 8) / (float)(1u << 24) * 2.0f - 1.0f;
+}
+static int irand(int lo, int hi)
+{
+	seed = seed * 1664525u + 1013904223u;
+	return lo + (int)((seed >> 8) % (uint32_t)(hi - lo + 1));
+}
+static float *randv(size_t n)
+{
+	float *v = malloc(n * sizeof(float) + 16);
+	for (size_t i = 0; i < n; i++)
+		v[i] = frand();
+	return v;
+}
+
+static void one_case(pthreadpool_t pool)
+{
+	static const int chans[] = {8, 16, 24, 48, 96};
+	const int C = chans[irand(0, 4)], O = chans[irand(0, 4)];
+	const int H = irand(1, 19), W = irand(1, 19), k = irand(0, 3) ? 3 : 5;
+	nn_node dw = {0}, pw = {0}, add = {0};
+	dw.op = NN_DWCONV2D;
+	dw.in_c = dw.out_c = C;
+	dw.ksize[0] = dw.ksize[1] = k;
+	dw.stride[0] = dw.stride[1] = irand(1, 2);
+	dw.dilation[0] = dw.dilation[1] = 1;
+	dw.padding = irand(0, 2) ? NN_PAD_SAME : NN_PAD_VALID;
+	dw.data = randv((size_t)k * k * C);
+	dw.bias = irand(0, 1) ? randv((size_t)C) : NULL;
+	dw.clamp_min = irand(0, 1) ? 0.0f : -INFINITY;
+	dw.clamp_max = INFINITY;
+	nn_window win;
+	if (nn_window_compute(&dw, H, W, &win) != 0) {
+		free(dw.data);
+		free(dw.bias);
+		return;
+	}
+	pw.op = NN_CONV2D;
+	pw.in_c = C;
+	pw.out_c = O;
+	pw.ksize[0] = pw.ksize[1] = 1;
+	pw.stride[0] = pw.stride[1] = pw.dilation[0] = pw.dilation[1] = 1;
+	pw.data = randv((size_t)C * O);
+	pw.bias = irand(0, 1) ? randv((size_t)O) : NULL;
+	pw.clamp_min = -INFINITY;
+	pw.clamp_max = INFINITY;
+	add.op = NN_ADD;
+	add.clamp_min = irand(0, 1) ? 0.0f : -INFINITY;
+	add.clamp_max = irand(0, 3) ? INFINITY : 0.5f;
+	REQUIRE(nn_block_fits(&dw, &pw, win.out_w));
+
+	const size_t nin = (size_t)H * W * C, nmid = (size_t)win.out_h * win.out_w * C,
+		     nout = (size_t)win.out_h * win.out_w * O;
+	nn_tensor x = {{4, {1, H, W, C}}, randv(nin)};
+	nn_tensor r = {{4, {1, win.out_h, win.out_w, O}}, randv(nout)};
+	nn_tensor mid = {{4, {1, win.out_h, win.out_w, C}}, randv(nmid)};
+	nn_tensor conv = {r.shape, randv(nout)}, want = {r.shape, randv(nout)},
+		  got = {r.shape, randv(nout)};
+	nn_ref_dwconv2d(&dw, &x, &mid);
+	nn_ref_conv2d(&pw, &mid, &conv);
+	nn_ref_binary(NN_ADD, &conv, &r, &want);
+	for (size_t i = 0; i < nout; i++)
+		want.data[i] = nn_clampf(want.data[i], add.clamp_min, add.clamp_max);
+
+	nn_block b;
+	eid_err err;
+	REQUIRE(nn_block_init(&b, &dw, &pw, &add, &err) == EID_OK);
+	nn_block_run(&b, &x, &r, &got, pool);
+	double maxd = 0, maxv = 0;
+	for (size_t i = 0; i < nout; i++) {
+		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
+		maxv = fmax(maxv, fabs((double)want.data[i]));
+	}
+	if (maxd > 1e-4 * (1 + maxv))
+		fprintf(stderr, "  C=%d O=%d %dx%d k%d s%d pad%d: max diff %g\n", C, O, H, W, k,
+			dw.stride[0], dw.padding, maxd);
+	CHECK(maxd <= 1e-4 * (1 + maxv));
+	nn_block_release(&b);
+	free(x.data), free(r.data), free(mid.data), free(conv.data), free(want.data), free(got.data);
+	free(dw.data), free(dw.bias), free(pw.data), free(pw.bias);
+}
+
+static void test_block_matches_reference_one_thread(void)
+{
+	for (int i = 0; i < 150; i++)
+		one_case(NULL);
+}
+
+static void test_block_matches_reference_two_threads(void)
+{
+	pthreadpool_t pool = pthreadpool_create(2);
+	REQUIRE(pool);
+	for (int i = 0; i < 100; i++)
+		one_case(pool);
+	pthreadpool_destroy(pool);
+}
+
+static void test_block_refuses_what_it_cannot_do(void)
+{
+	nn_node dw = {0}, pw = {0};
+	dw.op = NN_DWCONV2D;
+	dw.in_c = dw.out_c = 12; /* not a multiple of 8 */
+	pw.op = NN_CONV2D;
+	pw.in_c = 12;
+	pw.out_c = 16;
+	pw.ksize[0] = pw.ksize[1] = pw.stride[0] = pw.stride[1] = 1;
+	pw.clamp_min = -INFINITY;
+	pw.clamp_max = INFINITY;
+	CHECK(!nn_block_fits(&dw, &pw, 16));
+	dw.in_c = dw.out_c = pw.in_c = 16;
+	CHECK(nn_block_fits(&dw, &pw, 16) || !__builtin_cpu_supports("avx2"));
+	pw.ksize[0] = pw.ksize[1] = 3; /* not a 1x1 conv */
+	CHECK(!nn_block_fits(&dw, &pw, 16));
+}
+
+TEST_MAIN(test_block_matches_reference_one_thread, test_block_matches_reference_two_threads,
+	  test_block_refuses_what_it_cannot_do)
