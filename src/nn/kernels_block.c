@@ -114,22 +114,42 @@ __attribute__((target("avx2,fma"))) static void dw_row(const job *jb, int64_t b,
 				     w4 = _mm256_loadu_ps(w + 4 * C), w5 = _mm256_loadu_ps(w + 5 * C),
 				     w6 = _mm256_loadu_ps(w + 6 * C), w7 = _mm256_loadu_ps(w + 7 * C),
 				     w8 = _mm256_loadu_ps(w + 8 * C);
-			const int64_t step = (int64_t)sx * C;
+			const int64_t step = (int64_t)sx * C, WC = W * C;
 			const float *x0 = xb + (iy0 * W + in_lo * sx - jb->win.pad_left) * C + c;
-			for (int64_t ox = in_lo; ox < in_hi; ox++, x0 += step) {
-				const float *x1 = x0 + W * C, *x2 = x1 + W * C;
-				__m256 acc = _mm256_mul_ps(_mm256_loadu_ps(x0), w0);
-				acc = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + C), w1, acc);
-				acc = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + 2 * C), w2, acc);
-				acc = _mm256_fmadd_ps(_mm256_loadu_ps(x1), w3, acc);
-				acc = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + C), w4, acc);
-				acc = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + 2 * C), w5, acc);
-				acc = _mm256_fmadd_ps(_mm256_loadu_ps(x2), w6, acc);
-				acc = _mm256_fmadd_ps(_mm256_loadu_ps(x2 + C), w7, acc);
-				acc = _mm256_fmadd_ps(_mm256_loadu_ps(x2 + 2 * C), w8, acc);
-				acc = _mm256_add_ps(acc, bias);
-				_mm256_storeu_ps(d + ox * C + c, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+			/* four pixels at once: four independent FMA chains hide the
+			 * latency that one chain of nine would expose */
+#define TAPS(acc, p)                                                                    \
+	acc = _mm256_mul_ps(_mm256_loadu_ps(p), w0);                                    \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + C), w1, acc);                         \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * C), w2, acc);                     \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + WC), w3, acc);                        \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + WC + C), w4, acc);                    \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + WC + 2 * C), w5, acc);                \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * WC), w6, acc);                    \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * WC + C), w7, acc);                \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * WC + 2 * C), w8, acc);
+#define STORE(acc, ox)                                                                  \
+	_mm256_storeu_ps(d + (ox) * C + c,                                              \
+			 _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc, bias), lo), hi));
+			int64_t ox = in_lo;
+			for (; ox + 4 <= in_hi; ox += 4, x0 += 4 * step) {
+				__m256 a0, a1, a2, a3;
+				TAPS(a0, x0)
+				TAPS(a1, (x0 + step))
+				TAPS(a2, (x0 + 2 * step))
+				TAPS(a3, (x0 + 3 * step))
+				STORE(a0, ox)
+				STORE(a1, ox + 1)
+				STORE(a2, ox + 2)
+				STORE(a3, ox + 3)
 			}
+			for (; ox < in_hi; ox++, x0 += step) {
+				__m256 a0;
+				TAPS(a0, x0)
+				STORE(a0, ox)
+			}
+#undef TAPS
+#undef STORE
 		}
 		for (int64_t ox = in_hi; ox < OW; ox++) {
 			__m256 acc = _mm256_add_ps(dw_any(jb, xb, iy0, ox, c), bias);
@@ -179,13 +199,27 @@ __attribute__((target("avx2,fma"))) static void pw_4x24(const job *jb, const flo
 		a31 = _mm256_fmadd_ps(v, w1, a31);
 		a32 = _mm256_fmadd_ps(v, w2, a32);
 	}
-	pw_store(jb, pixel, o, a00), pw_store(jb, pixel, o + 8, a01), pw_store(jb, pixel, o + 16, a02);
-	pw_store(jb, pixel + 1, o, a10), pw_store(jb, pixel + 1, o + 8, a11);
-	pw_store(jb, pixel + 1, o + 16, a12);
-	pw_store(jb, pixel + 2, o, a20), pw_store(jb, pixel + 2, o + 8, a21);
-	pw_store(jb, pixel + 2, o + 16, a22);
-	pw_store(jb, pixel + 3, o, a30), pw_store(jb, pixel + 3, o + 8, a31);
-	pw_store(jb, pixel + 3, o + 16, a32);
+	/* epilogue: + bias + r, clamp; every pointer and constant loaded once */
+	const nn_node *pw = jb->b->pw;
+	const __m256 lo = _mm256_set1_ps(jb->b->add->clamp_min),
+		     hi = _mm256_set1_ps(jb->b->add->clamp_max);
+	const __m256 b0 = pw->bias ? _mm256_loadu_ps(pw->bias + o) : _mm256_setzero_ps(),
+		     b1 = pw->bias ? _mm256_loadu_ps(pw->bias + o + 8) : _mm256_setzero_ps(),
+		     b2 = pw->bias ? _mm256_loadu_ps(pw->bias + o + 16) : _mm256_setzero_ps();
+	const size_t off = pixel * (size_t)O + (size_t)o;
+	const float *r = jb->r + off;
+	float *y = jb->y + off;
+#define OUT(acc, p, j, bias)                                                             \
+	_mm256_storeu_ps(y + (p) * O + 8 * (j),                                          \
+			 _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(_mm256_add_ps(acc, bias),   \
+							   _mm256_loadu_ps(r + (p) * O + 8 * (j))), \
+					     lo),                                                \
+				       hi));
+	OUT(a00, 0, 0, b0) OUT(a01, 0, 1, b1) OUT(a02, 0, 2, b2)
+	OUT(a10, 1, 0, b0) OUT(a11, 1, 1, b1) OUT(a12, 1, 2, b2)
+	OUT(a20, 2, 0, b0) OUT(a21, 2, 1, b1) OUT(a22, 2, 2, b2)
+	OUT(a30, 3, 0, b0) OUT(a31, 3, 1, b1) OUT(a32, 3, 2, b2)
+#undef OUT
 }
 
 /* 1 pixel x 8 outputs: edges of rows and of the output channels */
