@@ -36,9 +36,14 @@ typedef enum eid_backend {
 	EID_BACKEND_REFERENCE, /* plain C reference kernels, one thread */
 } eid_backend;
 
+/* Worker threads that several sessions used one after the other (never at
+ * the same time) may share, e.g. the models of one face-pipeline context. */
+typedef struct eid_threadpool eid_threadpool;
+
 typedef struct eid_session_opts {
 	eid_backend backend;
-	int threads; /* 1 = run on the calling thread; 0 = one per core */
+	int threads;          /* 1 = run on the calling thread; 0 = one per core */
+	eid_threadpool *pool; /* if set, used instead of a pool of `threads`; not owned */
 } eid_session_opts;
 
 typedef struct eid_tensor_view {
@@ -50,6 +55,12 @@ typedef struct eid_tensor_view {
 } eid_tensor_view;
 
 eid_session_opts eid_session_defaults(void);
+
+/* threads: workers including the caller (0 = one per core). A pool of 1
+ * thread is valid and runs everything on the caller. */
+EID_MUST_CHECK eid_status eid_threadpool_new(int threads, eid_threadpool **out, eid_err *err);
+/* Free after every session that uses it. Accepts NULL. */
+void eid_threadpool_free(eid_threadpool *pool);
 
 /* Loads and validates a model file. The format is chosen by content: a JSON
  * object with "modelTopology" is a graph model; a JSON array of weight groups

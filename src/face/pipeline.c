@@ -17,6 +17,7 @@ struct eid_face_engine {
 
 struct eid_face_ctx {
 	const eid_face_engine *fe;
+	eid_threadpool *pool; /* shared by the three sessions, which run in turn */
 	eid_session *det, *mesh, *embed;
 	float det_in[EID_FACE_DET_SIZE * EID_FACE_DET_SIZE * 3];
 	float mesh_in[EID_FACE_MESH_SIZE * EID_FACE_MESH_SIZE * 3];
@@ -115,8 +116,12 @@ eid_status eid_face_ctx_new(const eid_face_engine *fe, int threads, eid_face_ctx
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	fc->fe = fe;
 	eid_session_opts o = eid_session_defaults();
-	o.threads = threads;
-	eid_status st;
+	eid_status st = eid_threadpool_new(threads, &fc->pool, err);
+	if (st) {
+		free(fc);
+		return st;
+	}
+	o.pool = fc->pool;
 	if ((st = eid_session_new(fe->det, &o, &fc->det, err)) ||
 	    (st = eid_session_new(fe->mesh, &o, &fc->mesh, err)) ||
 	    (st = eid_session_new(fe->embed, &o, &fc->embed, err))) {
@@ -134,6 +139,7 @@ void eid_face_ctx_free(eid_face_ctx *fc)
 	eid_session_free(fc->det);
 	eid_session_free(fc->mesh);
 	eid_session_free(fc->embed);
+	eid_threadpool_free(fc->pool);
 	free(fc);
 }
 

@@ -14,7 +14,8 @@
 struct eid_session {
 	const eid_model *model;
 	eid_session_opts opts;
-	pthreadpool_t pool;
+	pthreadpool_t pool; /* NULL: run on the caller */
+	int owns_pool;
 	nn_tensor *t;    /* per node: inferred shape and buffer */
 	float **owned;   /* per node: buffer this node owns (NULL if aliased/const) */
 	void **fast_op;  /* per node: xnnpack operator or NULL */
@@ -29,8 +30,41 @@ struct eid_session {
 
 eid_session_opts eid_session_defaults(void)
 {
-	eid_session_opts o = {EID_BACKEND_FAST, 1};
+	eid_session_opts o = {EID_BACKEND_FAST, 1, NULL};
 	return o;
+}
+
+/* An eid_threadpool is a pthreadpool; NULL inside stands for one thread. */
+struct eid_threadpool {
+	pthreadpool_t pool;
+};
+
+static long resolve_threads(int threads)
+{
+	return threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+eid_status eid_threadpool_new(int threads, eid_threadpool **out, eid_err *err)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	long n = resolve_threads(threads);
+	if (n > 1 && !((*out)->pool = pthreadpool_create((size_t)n))) {
+		free(*out);
+		*out = NULL;
+		return eid_fail(err, EID_E_NOMEM, "cannot create a pool of %ld threads", n);
+	}
+	return EID_OK;
+}
+
+void eid_threadpool_free(eid_threadpool *p)
+{
+	if (!p)
+		return;
+	if (p->pool)
+		pthreadpool_destroy(p->pool);
+	free(p);
 }
 
 eid_model *nn_model_new(const char *path, const char *format)
@@ -155,11 +189,12 @@ eid_status eid_session_new(const eid_model *model, const eid_session_opts *opts,
 			eid_session_free(s);
 			return eid_fail(err, EID_E_BACKEND, "xnnpack cannot initialise on this cpu");
 		}
-		long threads = s->opts.threads;
-		if (threads <= 0)
-			threads = sysconf(_SC_NPROCESSORS_ONLN);
-		if (threads > 1) {
+		long threads = resolve_threads(s->opts.threads);
+		if (s->opts.pool) {
+			s->pool = s->opts.pool->pool;
+		} else if (threads > 1) {
 			s->pool = pthreadpool_create((size_t)threads);
+			s->owns_pool = 1;
 			if (!s->pool) {
 				eid_session_free(s);
 				return eid_fail(err, EID_E_NOMEM, "cannot create a thread pool");
@@ -193,7 +228,7 @@ void eid_session_free(eid_session *s)
 		return;
 	if (s->t)
 		unplan(s);
-	if (s->pool)
+	if (s->pool && s->owns_pool)
 		pthreadpool_destroy(s->pool);
 	free(s->t);
 	free(s->owned);

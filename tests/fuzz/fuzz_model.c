@@ -89,7 +89,7 @@ static void run_once(const eid_model *m, eid_backend backend)
 		abort();
 	for (size_t i = 0; i < count; i++)
 		x[i] = (float)((int)(i * 7 % 13) - 6) * 0.25f;
-	eid_session_opts o = {backend, 1};
+	eid_session_opts o = {.backend = backend, .threads = 1};
 	eid_session *s;
 	eid_err err;
 	if (eid_session_new(m, &o, &s, &err) != EID_OK)

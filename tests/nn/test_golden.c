@@ -32,7 +32,7 @@ static float *read_f32(const char *path, size_t *count)
 	return f;
 }
 
-static void check_case(const char *name, eid_backend backend, int threads)
+static void check_case(const char *name, eid_backend backend, int threads, eid_threadpool *pool)
 {
 	char path[256];
 	snprintf(path, sizeof(path), "tests/golden/%s.json", name);
@@ -51,7 +51,7 @@ static void check_case(const char *name, eid_backend backend, int threads)
 	if (st)
 		fprintf(stderr, "  %s\n", err.msg);
 	REQUIRE(st == EID_OK);
-	eid_session_opts o = {backend, threads};
+	eid_session_opts o = {.backend = backend, .threads = threads, .pool = pool};
 	REQUIRE(eid_session_new(m, &o, &s, &err) == EID_OK);
 	size_t n_in;
 	float *x = read_f32(input_path, &n_in);
@@ -101,12 +101,21 @@ static void check_case(const char *name, eid_backend backend, int threads)
 	json_decref(idx);
 }
 
-#define CASE(fn, name)                                          \
-	static void fn(void)                                    \
-	{                                                       \
-		check_case(name, EID_BACKEND_FAST, 1);          \
-		check_case(name, EID_BACKEND_FAST, 2);          \
-		check_case(name, EID_BACKEND_REFERENCE, 1);     \
+/* fast on 1 thread, on 2 threads of its own, on a pool shared by every
+ * case (as a face context shares one), and the reference kernels */
+#define CASE(fn, name)                                                        \
+	static void fn(void)                                                  \
+	{                                                                     \
+		static eid_threadpool *shared;                                \
+		eid_err e;                                                    \
+		if (!shared)                                                  \
+			REQUIRE(eid_threadpool_new(2, &shared, &e) == EID_OK); \
+		check_case(name, EID_BACKEND_FAST, 1, NULL);                  \
+		check_case(name, EID_BACKEND_FAST, 2, NULL);                  \
+		check_case(name, EID_BACKEND_FAST, 1, shared);                \
+		check_case(name, EID_BACKEND_REFERENCE, 1, NULL);             \
+		eid_threadpool_free(shared);                                  \
+		shared = NULL;                                                \
 	}
 
 CASE(test_blazeface, "blazeface")

@@ -127,7 +127,7 @@ static eid_status run_(int line, const eid_model *m, eid_backend be, int threads
 	eid_session *s;
 	eid_err err;
 	memset(&err, 0, sizeof(err));
-	eid_session_opts o = {be, threads};
+	eid_session_opts o = {.backend = be, .threads = threads};
 	eid_status st = eid_session_new(m, &o, &s, &err);
 	if (st) {
 		fprintf(stderr, "  %s:%d: session: %s\n", __FILE__, line, err.msg);
