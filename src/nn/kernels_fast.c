@@ -3,6 +3,10 @@
  * tested against its reference kernel in tests/nn/test_kernels.c. */
 #include "kernels_fast.h"
 
+#include <stdlib.h>
+
+#include "kernels_winograd.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
@@ -28,8 +32,35 @@ static eid_status xfail(eid_err *err, const nn_node *n, const char *what, enum x
 			n->name, nn_op_name(n->op), what, (int)s);
 }
 
+/* What nn_fast_prepare hands the session: one XNNPACK operator, or a
+ * Winograd convolution (itself a set of operators). */
+typedef struct fast_op {
+	xnn_operator_t xnn;
+	nn_wino *wino;
+} fast_op;
+
+static eid_status prepare_xnn(const nn_node *n, const nn_tensor *x, nn_tensor *y, void *pool,
+			      xnn_operator_t *op_out, eid_err *err);
+
 eid_status nn_fast_prepare(const nn_node *n, const nn_tensor *x, nn_tensor *y, void *pool,
 			   void **op_out, eid_err *err)
+{
+	*op_out = NULL;
+	fast_op *f = calloc(1, sizeof(*f));
+	if (!f)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	eid_status st = nn_wino_fits(n, &x->shape) ? nn_wino_prepare(n, x, y, pool, &f->wino, err)
+						    : prepare_xnn(n, x, y, pool, &f->xnn, err);
+	if (st || (!f->xnn && !f->wino)) {
+		free(f);
+		return st;
+	}
+	*op_out = f;
+	return EID_OK;
+}
+
+static eid_status prepare_xnn(const nn_node *n, const nn_tensor *x, nn_tensor *y, void *pool,
+			      xnn_operator_t *op_out, eid_err *err)
 {
 	*op_out = NULL;
 	if (!nn_fast_available())
@@ -111,7 +142,10 @@ eid_status nn_fast_prepare(const nn_node *n, const nn_tensor *x, nn_tensor *y, v
 
 eid_status nn_fast_run(const nn_node *n, void *op, void *pool, nn_tensor *y, eid_err *err)
 {
-	enum xnn_status s = xnn_run_operator((xnn_operator_t)op, pool);
+	fast_op *f = op;
+	if (f->wino)
+		return nn_wino_run(f->wino, pool, err); /* prelu never takes this path */
+	enum xnn_status s = xnn_run_operator(f->xnn, pool);
 	if (s != xnn_status_success)
 		return xfail(err, n, "run", s);
 	if (n->prelu) {
@@ -123,8 +157,13 @@ eid_status nn_fast_run(const nn_node *n, void *op, void *pool, nn_tensor *y, eid
 
 void nn_fast_release(void *op)
 {
-	if (op)
-		xnn_delete_operator((xnn_operator_t)op);
+	fast_op *f = op;
+	if (!f)
+		return;
+	if (f->xnn)
+		xnn_delete_operator(f->xnn);
+	nn_wino_free(f->wino);
+	free(f);
 }
 
 static inline float binop(nn_op op, float u, float v)

@@ -1,0 +1,107 @@
+/* Winograd F(4x4, 3x3) (src/nn/kernels_winograd.c) against the reference
+ * convolution on random shapes from a fixed seed: sizes that leave partial
+ * tiles, SAME and VALID padding, bias and clamps, batch 2, 1 and 2 threads. */
+#include <pthreadpool.h>
+
+#include "../../src/nn/kernels_winograd.h"
+#include "test.h"
+
+static uint32_t seed = 777;
+static float frand(void)
+{
+	seed = seed * 1664525u + 1013904223u;
+	return (float)(seed >> 8) / (float)(1u << 24) * 2.0f - 1.0f;
+}
+static int irand(int lo, int hi)
+{
+	seed = seed * 1664525u + 1013904223u;
+	return lo + (int)((seed >> 8) % (uint32_t)(hi - lo + 1));
+}
+static float *randv(size_t n, float scale)
+{
+	float *v = malloc(n * sizeof(float) + 16);
+	for (size_t i = 0; i < n; i++)
+		v[i] = frand() * scale;
+	return v;
+}
+
+static void one_case(pthreadpool_t pool)
+{
+	const int N = irand(1, 2), H = irand(12, 40), W = irand(12, 40);
+	const int C = 8 * irand(1, 8), O = 8 * irand(1, 8);
+	nn_node n = {0};
+	n.op = NN_CONV2D;
+	n.in_c = C;
+	n.out_c = O;
+	n.ksize[0] = n.ksize[1] = 3;
+	n.stride[0] = n.stride[1] = n.dilation[0] = n.dilation[1] = 1;
+	n.padding = irand(0, 2) ? NN_PAD_SAME : NN_PAD_VALID;
+	n.data = randv((size_t)O * 9 * C, 0.2f);
+	n.count = (size_t)O * 9 * C;
+	n.bias = irand(0, 1) ? randv((size_t)O, 1.0f) : NULL;
+	n.clamp_min = irand(0, 1) ? 0.0f : -INFINITY;
+	n.clamp_max = irand(0, 3) ? INFINITY : 1.0f;
+	nn_shape xs = {4, {N, H, W, C}};
+	REQUIRE(nn_wino_fits(&n, &xs) || !__builtin_cpu_supports("avx2"));
+	if (!nn_wino_fits(&n, &xs)) {
+		free(n.data);
+		free(n.bias);
+		return;
+	}
+	nn_window win;
+	REQUIRE(nn_window_compute(&n, H, W, &win) == 0);
+	const size_t nout = (size_t)N * win.out_h * win.out_w * O;
+	nn_tensor x = {xs, randv((size_t)N * H * W * C, 2.0f)};
+	nn_tensor want = {{4, {N, win.out_h, win.out_w, O}}, randv(nout, 1)};
+	nn_tensor got = {want.shape, randv(nout, 1)};
+	nn_ref_conv2d(&n, &x, &want);
+	nn_wino *w;
+	eid_err err;
+	REQUIRE(nn_wino_prepare(&n, &x, &got, pool, &w, &err) == EID_OK);
+	REQUIRE(nn_wino_run(w, pool, &err) == EID_OK);
+	double maxd = 0, maxv = 0;
+	for (size_t i = 0; i < nout; i++) {
+		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
+		maxv = fmax(maxv, fabs((double)want.data[i]));
+	}
+	if (maxd > 1e-4 * (1 + maxv))
+		fprintf(stderr, "  N=%d %dx%dx%d->%d pad %d: max diff %g of %g\n", N, H, W, C, O,
+			n.padding, maxd, maxv);
+	CHECK(maxd <= 1e-4 * (1 + maxv));
+	nn_wino_free(w);
+	free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias);
+}
+
+static void test_winograd_matches_reference(void)
+{
+	for (int i = 0; i < 40; i++)
+		one_case(NULL);
+}
+
+static void test_winograd_two_threads(void)
+{
+	pthreadpool_t pool = pthreadpool_create(2);
+	REQUIRE(pool);
+	for (int i = 0; i < 20; i++)
+		one_case(pool);
+	pthreadpool_destroy(pool);
+}
+
+static void test_winograd_declines_other_convs(void)
+{
+	nn_node n = {0};
+	n.op = NN_CONV2D;
+	n.in_c = n.out_c = 32;
+	n.ksize[0] = n.ksize[1] = 3;
+	n.stride[0] = n.stride[1] = n.dilation[0] = n.dilation[1] = 1;
+	nn_shape small = {4, {1, 8, 8, 32}}, big = {4, {1, 35, 35, 32}};
+	CHECK(!nn_wino_fits(&n, &small)); /* measured slower there */
+	n.stride[0] = n.stride[1] = 2;
+	CHECK(!nn_wino_fits(&n, &big));
+	n.stride[0] = n.stride[1] = 1;
+	n.in_c = 12; /* channels in whole vectors only */
+	CHECK(!nn_wino_fits(&n, &big));
+}
+
+TEST_MAIN(test_winograd_matches_reference, test_winograd_two_threads,
+	  test_winograd_declines_other_convs)
