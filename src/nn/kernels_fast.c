@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "kernels_direct.h"
 #include "kernels_winograd.h"
 
 #include <math.h>
@@ -37,6 +38,7 @@ static eid_status xfail(eid_err *err, const nn_node *n, const char *what, enum x
 typedef struct fast_op {
 	xnn_operator_t xnn;
 	nn_wino *wino;
+	nn_direct *direct;
 } fast_op;
 
 static eid_status prepare_xnn(const nn_node *n, const nn_tensor *x, nn_tensor *y, void *pool,
@@ -49,9 +51,10 @@ eid_status nn_fast_prepare(const nn_node *n, const nn_tensor *x, nn_tensor *y, v
 	fast_op *f = calloc(1, sizeof(*f));
 	if (!f)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
-	eid_status st = nn_wino_fits(n, &x->shape) ? nn_wino_prepare(n, x, y, pool, &f->wino, err)
-						    : prepare_xnn(n, x, y, pool, &f->xnn, err);
-	if (st || (!f->xnn && !f->wino)) {
+	eid_status st = nn_wino_fits(n, &x->shape)     ? nn_wino_prepare(n, x, y, pool, &f->wino, err)
+			: nn_direct_fits(n, &x->shape) ? nn_direct_prepare(n, x, y, &f->direct, err)
+						       : prepare_xnn(n, x, y, pool, &f->xnn, err);
+	if (st || (!f->xnn && !f->wino && !f->direct)) {
 		free(f);
 		return st;
 	}
@@ -145,6 +148,10 @@ eid_status nn_fast_run(const nn_node *n, void *op, void *pool, nn_tensor *y, eid
 	fast_op *f = op;
 	if (f->wino)
 		return nn_wino_run(f->wino, pool, err); /* prelu never takes this path */
+	if (f->direct) {
+		nn_direct_run(f->direct, pool); /* epilogue included */
+		return EID_OK;
+	}
 	enum xnn_status s = xnn_run_operator(f->xnn, pool);
 	if (s != xnn_status_success)
 		return xfail(err, n, "run", s);
@@ -163,6 +170,7 @@ void nn_fast_release(void *op)
 	if (f->xnn)
 		xnn_delete_operator(f->xnn);
 	nn_wino_free(f->wino);
+	nn_direct_free(f->direct);
 	free(f);
 }
 

@@ -1,8 +1,12 @@
-/* Winograd F(4x4, 3x3) (src/nn/kernels_winograd.c) against the reference
- * convolution on random shapes from a fixed seed: sizes that leave partial
- * tiles, SAME and VALID padding, bias and clamps, batch 2, 1 and 2 threads. */
+/* The fast backend's own convolution paths against the reference conv on
+ * random shapes from a fixed seed, 1 and 2 threads:
+ *  - Winograd F(4x4, 3x3) (src/nn/kernels_winograd.c): sizes that leave
+ *    partial tiles, SAME and VALID, bias and clamps, batch 2;
+ *  - direct convolution of few-channel images (src/nn/kernels_direct.c):
+ *    3x3 to 7x7 windows, strides 1 and 2, prelu. */
 #include <pthreadpool.h>
 
+#include "../../src/nn/kernels_direct.h"
 #include "../../src/nn/kernels_winograd.h"
 #include "test.h"
 
@@ -103,5 +107,60 @@ static void test_winograd_declines_other_convs(void)
 	CHECK(!nn_wino_fits(&n, &big));
 }
 
+static void direct_case(pthreadpool_t pool)
+{
+	const int N = irand(1, 2), H = irand(5, 40), W = irand(5, 40), C = irand(1, 4);
+	const int O = 8 * irand(1, 5), k = irand(1, 3) * 2 + 1;
+	nn_node n = {0};
+	n.op = NN_CONV2D;
+	n.in_c = C;
+	n.out_c = O;
+	n.ksize[0] = n.ksize[1] = k;
+	n.stride[0] = n.stride[1] = irand(1, 2);
+	n.dilation[0] = n.dilation[1] = 1;
+	n.padding = irand(0, 1) ? NN_PAD_SAME : NN_PAD_VALID;
+	n.data = randv((size_t)O * k * k * C, 0.3f);
+	n.count = (size_t)O * k * k * C;
+	n.bias = irand(0, 1) ? randv((size_t)O, 1.0f) : NULL;
+	n.prelu = irand(0, 2) ? NULL : randv((size_t)O, 0.5f);
+	n.clamp_min = irand(0, 2) ? -INFINITY : 0.0f;
+	n.clamp_max = irand(0, 3) ? INFINITY : 2.0f;
+	nn_shape xs = {4, {N, H, W, C}};
+	nn_window win;
+	if (nn_window_compute(&n, H, W, &win) != 0 || !nn_direct_fits(&n, &xs)) {
+		free(n.data), free(n.bias), free(n.prelu);
+		return;
+	}
+	const size_t nout = (size_t)N * win.out_h * win.out_w * O;
+	nn_tensor x = {xs, randv((size_t)N * H * W * C, 2.0f)};
+	nn_tensor want = {{4, {N, win.out_h, win.out_w, O}}, randv(nout, 1)};
+	nn_tensor got = {want.shape, randv(nout, 1)};
+	nn_ref_conv2d(&n, &x, &want);
+	nn_direct *d;
+	eid_err err;
+	REQUIRE(nn_direct_prepare(&n, &x, &got, &d, &err) == EID_OK);
+	nn_direct_run(d, pool);
+	double maxd = 0, maxv = 0;
+	for (size_t i = 0; i < nout; i++) {
+		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
+		maxv = fmax(maxv, fabs((double)want.data[i]));
+	}
+	if (maxd > 1e-4 * (1 + maxv))
+		fprintf(stderr, "  direct N=%d %dx%dx%d->%d k%d s%d pad %d: max diff %g\n", N, H, W,
+			C, O, k, n.stride[0], n.padding, maxd);
+	CHECK(maxd <= 1e-4 * (1 + maxv));
+	nn_direct_free(d);
+	free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias), free(n.prelu);
+}
+
+static void test_direct_matches_reference(void)
+{
+	pthreadpool_t pool = pthreadpool_create(2);
+	REQUIRE(pool);
+	for (int i = 0; i < 60; i++)
+		direct_case(i % 2 ? pool : NULL);
+	pthreadpool_destroy(pool);
+}
+
 TEST_MAIN(test_winograd_matches_reference, test_winograd_two_threads,
-	  test_winograd_declines_other_convs)
+	  test_winograd_declines_other_convs, test_direct_matches_reference)
