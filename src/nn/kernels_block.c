@@ -1,16 +1,26 @@
-/* Fused depthwise + pointwise + residual block (see kernels_block.h).
- * Summation order equals the reference kernels' (taps ky, kx; channels c), so
- * results differ from them only by FMA rounding. */
+/* Fused depthwise + pointwise + residual blocks (see kernels_block.h).
+ *
+ * Everything works on rows: dw_row makes one row of the depthwise output from
+ * KH input rows (a shared zero row stands for rows outside the image), and
+ * pw_row turns it into one output row with the 1x1 conv, bias, residual and
+ * clamp. A single block runs its rows in parallel; a chain of blocks runs as
+ * a line-buffer pipeline (see nn_chain_run). Summation order equals the
+ * reference kernels' (taps ky, kx; channels c): results differ from them only
+ * by FMA rounding. */
 #include "kernels_block.h"
 
 #include <immintrin.h>
 #include <math.h>
 #include <pthreadpool.h>
 #include <stdlib.h>
+#include <string.h>
 
-#define MAX_ROW 32768 /* floats of depthwise scratch per row (128 KiB, stack) */
+#define MAX_ROW 32768 /* floats in one row (W*C): depthwise scratch on the stack */
+#define MAX_CHAIN 32
 
-int nn_block_fits(const nn_node *dw, const nn_node *pw, int64_t out_w)
+static const float zero_row[MAX_ROW];
+
+int nn_block_fits(const nn_node *dw, const nn_node *pw, int64_t in_w, int64_t out_w)
 {
 	static int cpu = -1;
 	if (cpu < 0) {
@@ -18,10 +28,12 @@ int nn_block_fits(const nn_node *dw, const nn_node *pw, int64_t out_w)
 		cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 	}
 	return cpu && dw->op == NN_DWCONV2D && dw->out_c == dw->in_c && dw->in_c % 8 == 0 &&
-	       !dw->prelu && pw->op == NN_CONV2D && pw->ksize[0] == 1 && pw->ksize[1] == 1 &&
-	       pw->stride[0] == 1 && pw->stride[1] == 1 && pw->padding != NN_PAD_EXPLICIT &&
-	       !pw->prelu && pw->clamp_min == -INFINITY && pw->clamp_max == INFINITY &&
-	       pw->in_c == dw->out_c && pw->out_c % 8 == 0 && out_w * dw->out_c <= MAX_ROW;
+	       !dw->prelu && dw->ksize[0] <= 16 && pw->op == NN_CONV2D && pw->ksize[0] == 1 &&
+	       pw->ksize[1] == 1 && pw->stride[0] == 1 && pw->stride[1] == 1 &&
+	       pw->padding != NN_PAD_EXPLICIT && !pw->prelu && pw->clamp_min == -INFINITY &&
+	       pw->clamp_max == INFINITY && pw->in_c == dw->out_c && pw->out_c % 8 == 0 &&
+	       out_w * dw->out_c <= MAX_ROW && in_w * dw->in_c <= MAX_ROW &&
+	       out_w * pw->out_c <= MAX_ROW;
 }
 
 eid_status nn_block_init(nn_block *b, const nn_node *dw, const nn_node *pw, const nn_node *add,
@@ -45,57 +57,55 @@ void nn_block_release(nn_block *b)
 		free(b->pw_t);
 }
 
-typedef struct job {
-	const nn_block *b;
-	const float *x, *r;
-	float *y;
+/* geometry of one block on one input size */
+typedef struct geom {
 	int64_t H, W, OH, OW;
 	nn_window win;
-} job;
+} geom;
 
-/* One depthwise output (pixel ox, channels c..c+7) with any window, taps
- * outside the image skipped. */
-__attribute__((target("avx2,fma"))) static __m256 dw_any(const job *jb, const float *xb,
-							  int64_t iy0, int64_t ox, int c)
+static void geom_of(const nn_block *b, int64_t H, int64_t W, geom *g)
 {
-	const nn_node *dw = jb->b->dw;
+	nn_window_compute(b->dw, H, W, &g->win);
+	g->H = H;
+	g->W = W;
+	g->OH = g->win.out_h;
+	g->OW = g->win.out_w;
+}
+
+/* One depthwise output (pixel ox, channels c..c+7) with any window; taps
+ * outside the row are skipped. */
+__attribute__((target("avx2,fma"))) static __m256 dw_any(const nn_node *dw, const float *const *rows,
+							  const geom *g, int64_t ox, int c)
+{
 	const int C = dw->in_c, KH = dw->ksize[0], KW = dw->ksize[1];
-	const int64_t ix0 = ox * dw->stride[1] - jb->win.pad_left;
+	const int64_t ix0 = ox * dw->stride[1] - g->win.pad_left;
 	__m256 acc = _mm256_setzero_ps();
-	for (int ky = 0; ky < KH; ky++) {
-		const int64_t iy = iy0 + (int64_t)ky * dw->dilation[0];
-		if (iy < 0 || iy >= jb->H)
-			continue;
+	for (int ky = 0; ky < KH; ky++)
 		for (int kx = 0; kx < KW; kx++) {
 			const int64_t ix = ix0 + (int64_t)kx * dw->dilation[1];
-			if (ix < 0 || ix >= jb->W)
+			if (ix < 0 || ix >= g->W)
 				continue;
-			acc = _mm256_fmadd_ps(_mm256_loadu_ps(xb + (iy * jb->W + ix) * C + c),
+			acc = _mm256_fmadd_ps(_mm256_loadu_ps(rows[ky] + ix * C + c),
 					      _mm256_loadu_ps(dw->data + ((size_t)ky * KW + kx) * C + c),
 					      acc);
 		}
-	}
 	return acc;
 }
 
-/* d[ox][c] = clamp(bias + sum over taps of x * w) for one output row. For a
- * 3x3 window the nine weights of 8 channels stay in registers while the
- * interior pixels of the row stream past; edge pixels take dw_any. */
-__attribute__((target("avx2,fma"))) static void dw_row(const job *jb, int64_t b, int64_t oy,
-						       float *d)
+/* d[ox][c] = clamp(bias + sum over taps of x * w) for one output row from the
+ * KH input rows of its window (zero_row where outside the image). For a 3x3
+ * window the nine weights of 8 channels stay in registers while the interior
+ * pixels stream past, four at a time (four independent FMA chains). */
+__attribute__((target("avx2,fma"))) static void dw_row(const nn_node *dw, const float *const *rows,
+						       const geom *g, float *d)
 {
-	const nn_node *dw = jb->b->dw;
 	const int C = dw->in_c, sx = dw->stride[1];
-	const int64_t H = jb->H, W = jb->W, OW = jb->OW;
-	const int64_t iy0 = oy * dw->stride[0] - jb->win.pad_top;
-	const float *const xb = jb->x + b * H * W * C;
+	const int64_t W = g->W, OW = g->OW;
 	const __m256 lo = _mm256_set1_ps(dw->clamp_min), hi = _mm256_set1_ps(dw->clamp_max);
-	/* interior: all nine taps inside the image */
-	int64_t in_lo = OW, in_hi = OW;
-	if (dw->ksize[0] == 3 && dw->ksize[1] == 3 && dw->dilation[0] == 1 &&
-	    dw->dilation[1] == 1 && iy0 >= 0 && iy0 + 2 < H) {
-		in_lo = (jb->win.pad_left + sx - 1) / sx;
-		in_hi = W - 3 + jb->win.pad_left >= 0 ? (W - 3 + jb->win.pad_left) / sx + 1 : 0;
+	int64_t in_lo = OW, in_hi = OW; /* pixels whose nine taps are all inside the row */
+	if (dw->ksize[0] == 3 && dw->ksize[1] == 3 && dw->dilation[0] == 1 && dw->dilation[1] == 1) {
+		in_lo = (g->win.pad_left + sx - 1) / sx;
+		in_hi = W - 3 + g->win.pad_left >= 0 ? (W - 3 + g->win.pad_left) / sx + 1 : 0;
 		if (in_hi > OW)
 			in_hi = OW;
 		if (in_lo > in_hi)
@@ -103,10 +113,11 @@ __attribute__((target("avx2,fma"))) static void dw_row(const job *jb, int64_t b,
 	}
 	for (int c = 0; c < C; c += 8) {
 		const __m256 bias = dw->bias ? _mm256_loadu_ps(dw->bias + c) : _mm256_setzero_ps();
-		for (int64_t ox = 0; ox < in_lo; ox++) {
-			__m256 acc = _mm256_add_ps(dw_any(jb, xb, iy0, ox, c), bias);
-			_mm256_storeu_ps(d + ox * C + c, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
-		}
+#define STORE(acc, ox)                                                                  \
+	_mm256_storeu_ps(d + (ox) * C + c,                                              \
+			 _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc, bias), lo), hi));
+		for (int64_t ox = 0; ox < in_lo; ox++)
+			STORE(dw_any(dw, rows, g, ox, c), ox)
 		if (in_lo < in_hi) {
 			const float *w = dw->data + c;
 			const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + C),
@@ -114,69 +125,50 @@ __attribute__((target("avx2,fma"))) static void dw_row(const job *jb, int64_t b,
 				     w4 = _mm256_loadu_ps(w + 4 * C), w5 = _mm256_loadu_ps(w + 5 * C),
 				     w6 = _mm256_loadu_ps(w + 6 * C), w7 = _mm256_loadu_ps(w + 7 * C),
 				     w8 = _mm256_loadu_ps(w + 8 * C);
-			const int64_t step = (int64_t)sx * C, WC = W * C;
-			const float *x0 = xb + (iy0 * W + in_lo * sx - jb->win.pad_left) * C + c;
-			/* four pixels at once: four independent FMA chains hide the
-			 * latency that one chain of nine would expose */
-#define TAPS(acc, p)                                                                    \
-	acc = _mm256_mul_ps(_mm256_loadu_ps(p), w0);                                    \
-	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + C), w1, acc);                         \
-	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * C), w2, acc);                     \
-	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + WC), w3, acc);                        \
-	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + WC + C), w4, acc);                    \
-	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + WC + 2 * C), w5, acc);                \
-	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * WC), w6, acc);                    \
-	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * WC + C), w7, acc);                \
-	acc = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * WC + 2 * C), w8, acc);
-#define STORE(acc, ox)                                                                  \
-	_mm256_storeu_ps(d + (ox) * C + c,                                              \
-			 _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(acc, bias), lo), hi));
-			int64_t ox = in_lo;
-			for (; ox + 4 <= in_hi; ox += 4, x0 += 4 * step) {
+			const int64_t step = (int64_t)sx * C, first = (in_lo * sx - g->win.pad_left) * C + c;
+			const float *r0 = rows[0] + first, *r1 = rows[1] + first, *r2 = rows[2] + first;
+#define TAPS(acc, o)                                                                    \
+	acc = _mm256_mul_ps(_mm256_loadu_ps(r0 + (o)), w0);                             \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + (o) + C), w1, acc);                  \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + (o) + 2 * C), w2, acc);              \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + (o)), w3, acc);                      \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + (o) + C), w4, acc);                  \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + (o) + 2 * C), w5, acc);              \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + (o)), w6, acc);                      \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + (o) + C), w7, acc);                  \
+	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + (o) + 2 * C), w8, acc);
+			int64_t ox = in_lo, off = 0;
+			for (; ox + 4 <= in_hi; ox += 4, off += 4 * step) {
 				__m256 a0, a1, a2, a3;
-				TAPS(a0, x0)
-				TAPS(a1, (x0 + step))
-				TAPS(a2, (x0 + 2 * step))
-				TAPS(a3, (x0 + 3 * step))
+				TAPS(a0, off)
+				TAPS(a1, off + step)
+				TAPS(a2, off + 2 * step)
+				TAPS(a3, off + 3 * step)
 				STORE(a0, ox)
 				STORE(a1, ox + 1)
 				STORE(a2, ox + 2)
 				STORE(a3, ox + 3)
 			}
-			for (; ox < in_hi; ox++, x0 += step) {
+			for (; ox < in_hi; ox++, off += step) {
 				__m256 a0;
-				TAPS(a0, x0)
+				TAPS(a0, off)
 				STORE(a0, ox)
 			}
 #undef TAPS
+		}
+		for (int64_t ox = in_hi; ox < OW; ox++)
+			STORE(dw_any(dw, rows, g, ox, c), ox)
 #undef STORE
-		}
-		for (int64_t ox = in_hi; ox < OW; ox++) {
-			__m256 acc = _mm256_add_ps(dw_any(jb, xb, iy0, ox, c), bias);
-			_mm256_storeu_ps(d + ox * C + c, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
-		}
 	}
 }
 
-/* Output of one accumulator: y = clamp(acc + bias + r). */
-__attribute__((target("avx2,fma"))) static inline void pw_store(const job *jb, size_t pixel,
-								int o, __m256 acc)
+/* 4 pixels x 24 outputs of y = clamp(d * W + bias + r): twelve named
+ * accumulators stay in registers */
+__attribute__((target("avx2,fma"))) static void pw_4x24(const nn_block *b, const float *dp,
+							 const float *r, float *y, int o)
 {
-	const nn_node *pw = jb->b->pw;
-	const size_t off = pixel * (size_t)pw->out_c + (size_t)o;
-	if (pw->bias)
-		acc = _mm256_add_ps(acc, _mm256_loadu_ps(pw->bias + o));
-	acc = _mm256_add_ps(acc, _mm256_loadu_ps(jb->r + off));
-	acc = _mm256_max_ps(acc, _mm256_set1_ps(jb->b->add->clamp_min));
-	_mm256_storeu_ps(jb->y + off, _mm256_min_ps(acc, _mm256_set1_ps(jb->b->add->clamp_max)));
-}
-
-/* 4 pixels x 24 outputs: twelve named accumulators stay in registers */
-__attribute__((target("avx2,fma"))) static void pw_4x24(const job *jb, const float *dp,
-							 size_t pixel, int o)
-{
-	const int C = jb->b->pw->in_c, O = jb->b->pw->out_c;
-	const float *wt = jb->b->pw_t + o;
+	const int C = b->pw->in_c, O = b->pw->out_c;
+	const float *wt = b->pw_t + o;
 	__m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
 	__m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
 	for (int c = 0; c < C; c++, wt += O) {
@@ -199,16 +191,13 @@ __attribute__((target("avx2,fma"))) static void pw_4x24(const job *jb, const flo
 		a31 = _mm256_fmadd_ps(v, w1, a31);
 		a32 = _mm256_fmadd_ps(v, w2, a32);
 	}
-	/* epilogue: + bias + r, clamp; every pointer and constant loaded once */
-	const nn_node *pw = jb->b->pw;
-	const __m256 lo = _mm256_set1_ps(jb->b->add->clamp_min),
-		     hi = _mm256_set1_ps(jb->b->add->clamp_max);
+	const nn_node *pw = b->pw;
+	const __m256 lo = _mm256_set1_ps(b->add->clamp_min), hi = _mm256_set1_ps(b->add->clamp_max);
 	const __m256 b0 = pw->bias ? _mm256_loadu_ps(pw->bias + o) : _mm256_setzero_ps(),
 		     b1 = pw->bias ? _mm256_loadu_ps(pw->bias + o + 8) : _mm256_setzero_ps(),
 		     b2 = pw->bias ? _mm256_loadu_ps(pw->bias + o + 16) : _mm256_setzero_ps();
-	const size_t off = pixel * (size_t)O + (size_t)o;
-	const float *r = jb->r + off;
-	float *y = jb->y + off;
+	r += o;
+	y += o;
 #define OUT(acc, p, j, bias)                                                             \
 	_mm256_storeu_ps(y + (p) * O + 8 * (j),                                          \
 			 _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(_mm256_add_ps(acc, bias),   \
@@ -222,53 +211,178 @@ __attribute__((target("avx2,fma"))) static void pw_4x24(const job *jb, const flo
 #undef OUT
 }
 
-/* 1 pixel x 8 outputs: edges of rows and of the output channels */
-__attribute__((target("avx2,fma"))) static void pw_1x8(const job *jb, const float *dp,
-						        size_t pixel, int o)
+/* 1 pixel x 8 outputs: the edges of rows and of the output channels */
+__attribute__((target("avx2,fma"))) static void pw_1x8(const nn_block *b, const float *dp,
+						        const float *r, float *y, int o)
 {
-	const int C = jb->b->pw->in_c, O = jb->b->pw->out_c;
-	const float *wt = jb->b->pw_t + o;
+	const int C = b->pw->in_c, O = b->pw->out_c;
+	const float *wt = b->pw_t + o;
 	__m256 acc = _mm256_setzero_ps();
 	for (int c = 0; c < C; c++, wt += O)
 		acc = _mm256_fmadd_ps(_mm256_broadcast_ss(dp + c), _mm256_loadu_ps(wt), acc);
-	pw_store(jb, pixel, o, acc);
+	if (b->pw->bias)
+		acc = _mm256_add_ps(acc, _mm256_loadu_ps(b->pw->bias + o));
+	acc = _mm256_add_ps(acc, _mm256_loadu_ps(r + o));
+	acc = _mm256_max_ps(acc, _mm256_set1_ps(b->add->clamp_min));
+	_mm256_storeu_ps(y + o, _mm256_min_ps(acc, _mm256_set1_ps(b->add->clamp_max)));
 }
 
-/* y = clamp(d * W + bias + r) for one output row */
-static void pw_row(const job *jb, int64_t b, int64_t oy, const float *d)
+/* one output row: y = clamp(d * W + bias + r) for OW pixels */
+static void pw_row(const nn_block *b, const float *d, const float *r, float *y, int64_t OW)
 {
-	const int C = jb->b->pw->in_c, O = jb->b->pw->out_c;
-	const size_t row0 = (size_t)((b * jb->OH + oy) * jb->OW);
+	const int C = b->pw->in_c, O = b->pw->out_c;
 	const int o24 = O - O % 24;
 	int64_t ox = 0;
-	for (; ox + 4 <= jb->OW; ox += 4) {
+	for (; ox + 4 <= OW; ox += 4) {
 		for (int o = 0; o < o24; o += 24)
-			pw_4x24(jb, d + ox * C, row0 + (size_t)ox, o);
+			pw_4x24(b, d + ox * C, r + ox * O, y + ox * O, o);
 		for (int64_t p = ox; p < ox + 4; p++)
 			for (int o = o24; o < O; o += 8)
-				pw_1x8(jb, d + p * C, row0 + (size_t)p, o);
+				pw_1x8(b, d + p * C, r + p * O, y + p * O, o);
 	}
-	for (; ox < jb->OW; ox++)
+	for (; ox < OW; ox++)
 		for (int o = 0; o < O; o += 8)
-			pw_1x8(jb, d + ox * C, row0 + (size_t)ox, o);
+			pw_1x8(b, d + ox * C, r + ox * O, y + ox * O, o);
 }
 
-static void row_task(void *ctx, size_t task)
+/* --- one block ------------------------------------------------------------ */
+
+typedef struct job {
+	const nn_block *b;
+	const float *x, *r;
+	float *y;
+	geom g;
+} job;
+
+static void block_row(void *ctx, size_t task)
 {
 	const job *jb = ctx;
+	const nn_node *dw = jb->b->dw;
+	const int C = dw->in_c, O = jb->b->pw->out_c;
+	const int64_t b = (int64_t)task / jb->g.OH, oy = (int64_t)task % jb->g.OH;
+	const float *rows[16];
+	for (int ky = 0; ky < dw->ksize[0]; ky++) {
+		const int64_t iy = oy * dw->stride[0] - jb->g.win.pad_top + ky * dw->dilation[0];
+		rows[ky] = iy >= 0 && iy < jb->g.H ? jb->x + (b * jb->g.H + iy) * jb->g.W * C
+						   : zero_row;
+	}
 	float d[MAX_ROW];
-	const int64_t b = (int64_t)task / jb->OH, oy = (int64_t)task % jb->OH;
-	dw_row(jb, b, oy, d);
-	pw_row(jb, b, oy, d);
+	dw_row(dw, rows, &jb->g, d);
+	const size_t out = (size_t)((b * jb->g.OH + oy) * jb->g.OW) * (size_t)O;
+	pw_row(jb->b, d, jb->r + out, jb->y + out, jb->g.OW);
 }
 
 void nn_block_run(const nn_block *blk, const nn_tensor *x, const nn_tensor *r, nn_tensor *y,
 		  void *pool)
 {
-	job jb = {blk, x->data, r->data, y->data, x->shape.d[1], x->shape.d[2], 0, 0, {0}};
-	nn_window_compute(blk->dw, jb.H, jb.W, &jb.win);
-	jb.OH = jb.win.out_h;
-	jb.OW = jb.win.out_w;
-	pthreadpool_parallelize_1d((pthreadpool_t)pool, row_task, &jb,
-				   (size_t)(x->shape.d[0] * jb.OH), PTHREADPOOL_FLAG_DISABLE_DENORMALS);
+	job jb = {blk, x->data, r->data, y->data, {0}};
+	geom_of(blk, x->shape.d[1], x->shape.d[2], &jb.g);
+	pthreadpool_parallelize_1d((pthreadpool_t)pool, block_row, &jb,
+				   (size_t)(x->shape.d[0] * jb.g.OH), PTHREADPOOL_FLAG_DISABLE_DENORMALS);
+}
+
+/* --- chains --------------------------------------------------------------- */
+
+int nn_chain_link_fits(const nn_block *b)
+{
+	const nn_node *dw = b->dw;
+	return dw->ksize[0] == 3 && dw->ksize[1] == 3 && dw->stride[0] == 1 && dw->stride[1] == 1 &&
+	       dw->dilation[0] == 1 && dw->dilation[1] == 1 && dw->padding == NN_PAD_SAME &&
+	       b->pw->out_c == dw->in_c;
+}
+
+typedef struct chain_job {
+	const nn_block *const *blocks;
+	int k, bands;
+	const float *x;
+	float *y, *rings; /* rings: [band][stage 0..k-2][3 rows][W*C] */
+	int64_t N, H, W, C;
+} chain_job;
+
+/* Rows [a, b) of the last block's output of image n, for one band: stage s
+ * (0-based) makes rows [lo_s, hi_s), the band widened by the k-1-s rows the
+ * later stages' windows need. At step t stage s makes row t - s, reading rows
+ * t-s-1 .. t-s+1 of stage s-1, which made row t-s+1 earlier in the same step;
+ * three ring rows per stage therefore suffice. */
+static void chain_band_image(const chain_job *cj, int64_t band, int64_t n)
+{
+	const int k = cj->k;
+	const int64_t H = cj->H, W = cj->W, C = cj->C, row = W * C;
+	const int64_t a = H * band / cj->bands, b = H * (band + 1) / cj->bands;
+	float *ring = cj->rings + (size_t)band * (size_t)(k - 1) * 3 * (size_t)row;
+	const float *img = cj->x + n * H * row;
+	float *out = cj->y + n * H * row;
+	int64_t lo[MAX_CHAIN], hi[MAX_CHAIN];
+	for (int s = 0; s < k; s++) {
+		lo[s] = a - (k - 1 - s) > 0 ? a - (k - 1 - s) : 0;
+		hi[s] = b + (k - 1 - s) < H ? b + (k - 1 - s) : H;
+	}
+	geom g = {H, W, H, W, {0}};
+	nn_window_compute(cj->blocks[0]->dw, H, W, &g.win);
+	float d[MAX_ROW];
+	for (int64_t t = lo[0]; t - (k - 1) < hi[k - 1]; t++)
+		for (int s = 0; s < k; s++) {
+			const int64_t yy = t - s;
+			if (yy < lo[s] || yy >= hi[s])
+				continue;
+			/* rows yy-1, yy, yy+1 of this stage's input */
+			const float *rows[3];
+			for (int j = 0; j < 3; j++) {
+				const int64_t iy = yy - 1 + j;
+				if (iy < 0 || iy >= H)
+					rows[j] = zero_row;
+				else if (s == 0)
+					rows[j] = img + iy * row;
+				else
+					rows[j] = ring + ((size_t)(s - 1) * 3 + (size_t)(iy % 3)) * row;
+			}
+			dw_row(cj->blocks[s]->dw, rows, &g, d);
+			float *dst = s == k - 1 ? out + yy * row
+						: ring + ((size_t)s * 3 + (size_t)(yy % 3)) * row;
+			pw_row(cj->blocks[s], d, rows[1], dst, W);
+		}
+}
+
+/* one task per band (its ring buffers are its own), images in turn */
+static void chain_band(void *ctx, size_t band)
+{
+	const chain_job *cj = ctx;
+	for (int64_t n = 0; n < cj->N; n++)
+		chain_band_image(cj, (int64_t)band, n);
+}
+
+eid_status nn_chain_init(nn_chain *ch, const nn_block *const *blocks, int k, const nn_shape *x,
+			 int bands, eid_err *err)
+{
+	memset(ch, 0, sizeof(*ch));
+	if (k < 2 || k > MAX_CHAIN || bands < 1)
+		return eid_fail(err, EID_E_INVALID_ARG, "chain of %d blocks in %d bands", k, bands);
+	ch->blocks = malloc((size_t)k * sizeof(*ch->blocks));
+	const size_t row = (size_t)(x->d[2] * x->d[3]);
+	ch->rings = malloc((size_t)bands * (size_t)(k - 1) * 3 * row * sizeof(float));
+	if (!ch->blocks || !ch->rings) {
+		nn_chain_release(ch);
+		return eid_fail(err, EID_E_NOMEM, "out of memory for a block chain");
+	}
+	memcpy(ch->blocks, blocks, (size_t)k * sizeof(*blocks));
+	ch->k = k;
+	ch->bands = bands;
+	return EID_OK;
+}
+
+void nn_chain_release(nn_chain *ch)
+{
+	if (!ch)
+		return;
+	free(ch->blocks);
+	free(ch->rings);
+	memset(ch, 0, sizeof(*ch));
+}
+
+void nn_chain_run(const nn_chain *ch, const nn_tensor *x, nn_tensor *y, void *pool)
+{
+	chain_job cj = {(const nn_block *const *)ch->blocks, ch->k, ch->bands, x->data, y->data,
+			ch->rings, x->shape.d[0], x->shape.d[1], x->shape.d[2], x->shape.d[3]};
+	pthreadpool_parallelize_1d((pthreadpool_t)pool, chain_band, &cj, (size_t)cj.bands,
+				   PTHREADPOOL_FLAG_DISABLE_DENORMALS);
 }

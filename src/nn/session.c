@@ -22,6 +22,8 @@ struct eid_session {
 	int64_t **pads;  /* per node: PAD's (before, after) pairs */
 	unsigned *axes;  /* per node: MEAN's reduced-axes mask */
 	nn_block **block; /* per ADD node: the fused residual block it runs, or NULL */
+	nn_chain **chain; /* per ADD node: the chain of blocks it starts, or NULL */
+	int *chain_out;   /* per chain start: the ADD node whose tensor the chain writes */
 	char *in_block;  /* per node: computed inside a fused block */
 	int *consumers;  /* per node: readers (graph outputs count twice) */
 	nn_shape planned;
@@ -177,10 +179,12 @@ eid_status eid_session_new(const eid_model *model, const eid_session_opts *opts,
 	s->pads = calloc((size_t)n, sizeof(*s->pads));
 	s->axes = calloc((size_t)n, sizeof(*s->axes));
 	s->block = calloc((size_t)n, sizeof(*s->block));
+	s->chain = calloc((size_t)n, sizeof(*s->chain));
+	s->chain_out = calloc((size_t)n, sizeof(int));
 	s->in_block = calloc((size_t)n, 1);
 	s->consumers = calloc((size_t)n, sizeof(int));
 	if (!s->t || !s->owned || !s->fast_op || !s->pads || !s->axes || !s->block ||
-	    !s->in_block || !s->consumers) {
+	    !s->chain || !s->chain_out || !s->in_block || !s->consumers) {
 		eid_session_free(s);
 		return eid_fail(err, EID_E_NOMEM, "out of memory creating a session");
 	}
@@ -214,6 +218,9 @@ static void unplan(eid_session *s)
 		s->owned[i] = NULL;
 		free(s->pads[i]);
 		s->pads[i] = NULL;
+		nn_chain_release(s->chain[i]);
+		free(s->chain[i]);
+		s->chain[i] = NULL;
 		nn_block_release(s->block[i]);
 		free(s->block[i]);
 		s->block[i] = NULL;
@@ -236,6 +243,8 @@ void eid_session_free(eid_session *s)
 	free(s->pads);
 	free(s->axes);
 	free(s->block);
+	free(s->chain);
+	free(s->chain_out);
 	free(s->in_block);
 	free(s->consumers);
 	free(s);
@@ -427,7 +436,7 @@ static eid_status try_block(eid_session *s, int ai, eid_err *err)
 		const int di = pw->in[0];
 		const nn_node *dw = &g->nodes[di];
 		if (dw->op != NN_DWCONV2D || s->consumers[di] != 1 ||
-		    !nn_block_fits(dw, pw, s->t[di].shape.d[2]) ||
+		    !nn_block_fits(dw, pw, s->t[dw->in[0]].shape.d[2], s->t[di].shape.d[2]) ||
 		    nn_shape_count(&s->t[ri].shape) != nn_shape_count(&s->t[ai].shape) ||
 		    nn_shape_count(&s->t[pi].shape) != nn_shape_count(&s->t[ai].shape))
 			continue;
@@ -446,6 +455,59 @@ static eid_status try_block(eid_session *s, int ai, eid_err *err)
 		nn_fast_release(s->fast_op[pi]);
 		s->fast_op[di] = s->fast_op[pi] = NULL;
 		return EID_OK;
+	}
+	return EID_OK;
+}
+
+/* The residual input of fused block node ai (the Add's operand that is not
+ * the 1x1 conv). */
+static int block_residual(const eid_session *s, int ai)
+{
+	const nn_node *a = &s->model->g.nodes[ai];
+	return &s->model->g.nodes[a->in[0]] == s->block[ai]->pw ? a->in[1] : a->in[0];
+}
+
+/* Links fused blocks into chains (kernels_block.h): block j follows block i
+ * when j reads only i's output, as input and residual, and nothing else reads
+ * it. Runs after every node is planned. */
+static eid_status build_chains(eid_session *s, eid_err *err)
+{
+	const nn_graph *g = &s->model->g;
+	const int bands = s->pool ? (int)pthreadpool_get_threads_count(s->pool) : 1;
+	const nn_block *links[32];
+	for (int k = 0; k < g->norder; k++) {
+		const int first = g->order[k];
+		if (!s->block[first] || s->in_block[first] || !nn_chain_link_fits(s->block[first]) ||
+		    block_residual(s, first) != s->block[first]->dw->in[0])
+			continue;
+		int n = 0, cur = first;
+		links[n++] = s->block[first];
+		while (n < 32 && s->consumers[cur] == 2) {
+			int next = -1;
+			for (int j = 0; j < g->n && next < 0; j++)
+				if (s->block[j] && s->block[j]->dw->in[0] == cur &&
+				    block_residual(s, j) == cur && nn_chain_link_fits(s->block[j]) &&
+				    nn_shape_count(&s->t[j].shape) == nn_shape_count(&s->t[cur].shape))
+					next = j;
+			if (next < 0)
+				break;
+			links[n++] = s->block[next];
+			cur = next;
+		}
+		if (n < 2)
+			continue;
+		nn_chain *ch = calloc(1, sizeof(*ch));
+		if (!ch)
+			return eid_fail(err, EID_E_NOMEM, "out of memory for a block chain");
+		eid_status st = nn_chain_init(ch, links, n, &s->t[links[0]->dw->in[0]].shape, bands, err);
+		if (st) {
+			free(ch);
+			return st;
+		}
+		s->chain[first] = ch;
+		s->chain_out[first] = cur;
+		for (int j = 1; j < n; j++) /* the later Adds run inside the chain */
+			s->in_block[links[j]->add - g->nodes] = 1;
 	}
 	return EID_OK;
 }
@@ -520,6 +582,11 @@ static eid_status plan(eid_session *s, const int64_t *shape, int rank, eid_err *
 				return st;
 		}
 	}
+	if (fuse && !getenv("EID_NO_CHAINS")) {
+		eid_status st = build_chains(s, err);
+		if (st)
+			return st;
+	}
 	s->planned = ish;
 	s->is_planned = 1;
 	return EID_OK;
@@ -575,6 +642,11 @@ eid_status eid_session_run(eid_session *s, const float *input, const int64_t *sh
 		const nn_tensor *b = n->nin > 1 ? &s->t[n->in[1]] : NULL;
 		if (s->in_block[i])
 			continue;
+		if (s->chain[i]) {
+			const nn_block *b0 = s->chain[i]->blocks[0];
+			nn_chain_run(s->chain[i], &s->t[b0->dw->in[0]], &s->t[s->chain_out[i]], s->pool);
+			continue;
+		}
 		if (s->block[i]) {
 			const nn_block *b = s->block[i];
 			const int ri = &g->nodes[n->in[0]] == b->pw ? n->in[1] : n->in[0];
