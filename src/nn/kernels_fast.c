@@ -3,15 +3,14 @@
  * tested against its reference kernel in tests/nn/test_kernels.c. */
 #include "kernels_fast.h"
 
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <xnnpack.h>
 
 #include "kernels_direct.h"
 #include "kernels_winograd.h"
-
-#include <math.h>
-#include <pthread.h>
-#include <string.h>
-#include <xnnpack.h>
 
 static pthread_once_t xnn_once = PTHREAD_ONCE_INIT;
 static enum xnn_status xnn_init_status;
@@ -80,6 +79,24 @@ static eid_status prepare_xnn(const nn_node *n, const nn_tensor *x, nn_tensor *y
 	case NN_DWCONV2D: {
 		nn_window_compute(n, x->shape.d[1], x->shape.d[2], &w);
 		int dw = n->op == NN_DWCONV2D;
+		if (!dw && w.in_h == 1 && w.in_w == 1 && w.out_h == 1 && w.out_w == 1) {
+			/* a 1x1 map: only the tap over the pixel meets data, so the conv is
+			 * a matmul with that tap's weights (ResNet tails, 3x3 SAME on 1x1) */
+			const size_t ci = (size_t)n->in_c, co = (size_t)n->out_c;
+			const size_t tap = (size_t)w.pad_top * (size_t)n->ksize[1] + (size_t)w.pad_left;
+			float *wt = malloc(ci * co * sizeof(float));
+			if (!wt)
+				return eid_fail(err, EID_E_NOMEM, "out of memory");
+			for (size_t o = 0; o < co; o++)
+				memcpy(wt + o * ci, n->data + (o * (size_t)n->ksize[0] * n->ksize[1] + tap) * ci,
+				       ci * sizeof(float));
+			s = xnn_create_fully_connected_nc_f32(ci, co, ci, co, wt, n->bias, lo, hi, 0, &op);
+			free(wt); /* xnnpack packed its own copy */
+			if (s != xnn_status_success)
+				return xfail(err, n, "create", s);
+			s = xnn_setup_fully_connected_nc_f32(op, batch, x->data, y->data, pool);
+			break;
+		}
 		s = xnn_create_convolution2d_nhwc_f32(
 			(uint32_t)w.pad_top, (uint32_t)w.pad_right, (uint32_t)w.pad_bottom,
 			(uint32_t)w.pad_left, (uint32_t)n->ksize[0], (uint32_t)n->ksize[1],

@@ -3,10 +3,12 @@
  *  - Winograd F(4x4, 3x3) (src/nn/kernels_winograd.c): sizes that leave
  *    partial tiles, SAME and VALID, bias and clamps, batch 2;
  *  - direct convolution of few-channel images (src/nn/kernels_direct.c):
- *    3x3 to 7x7 windows, strides 1 and 2, prelu. */
+ *    3x3 to 7x7 windows, strides 1 and 2, prelu;
+ *  - a conv on a 1x1 map, run as a matmul of the centre tap. */
 #include <pthreadpool.h>
 
 #include "../../src/nn/kernels_direct.h"
+#include "../../src/nn/kernels_fast.h"
 #include "../../src/nn/kernels_winograd.h"
 #include "test.h"
 
@@ -162,5 +164,36 @@ static void test_direct_matches_reference(void)
 	pthreadpool_destroy(pool);
 }
 
-TEST_MAIN(test_winograd_matches_reference, test_winograd_two_threads,
+static void test_conv_on_one_pixel_is_centre_tap_matmul(void)
+{
+	for (int i = 0; i < 10; i++) {
+		const int C = irand(1, 40), O = irand(1, 40), k = 2 * irand(0, 2) + 1, N = irand(1, 3);
+		nn_node n = {0};
+		n.op = NN_CONV2D;
+		n.in_c = C;
+		n.out_c = O;
+		n.ksize[0] = n.ksize[1] = k;
+		n.stride[0] = n.stride[1] = n.dilation[0] = n.dilation[1] = 1;
+		n.padding = NN_PAD_SAME;
+		n.data = randv((size_t)O * k * k * C, 0.5f);
+		n.count = (size_t)O * k * k * C;
+		n.bias = randv((size_t)O, 1.0f);
+		n.clamp_min = 0.0f;
+		n.clamp_max = INFINITY;
+		nn_tensor x = {{4, {N, 1, 1, C}}, randv((size_t)N * C, 1.0f)};
+		nn_tensor want = {{4, {N, 1, 1, O}}, randv((size_t)N * O, 1)};
+		nn_tensor got = {want.shape, randv((size_t)N * O, 1)};
+		nn_ref_conv2d(&n, &x, &want);
+		void *op;
+		eid_err err;
+		REQUIRE(nn_fast_prepare(&n, &x, &got, NULL, &op, &err) == EID_OK);
+		REQUIRE(nn_fast_run(&n, op, NULL, &got, &err) == EID_OK);
+		for (int j = 0; j < N * O; j++)
+			CHECK_NEAR(got.data[j], want.data[j], 1e-4 * (1 + fabs(want.data[j])));
+		nn_fast_release(op);
+		free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias);
+	}
+}
+
+TEST_MAIN(test_conv_on_one_pixel_is_centre_tap_matmul, test_winograd_matches_reference, test_winograd_two_threads,
 	  test_winograd_declines_other_convs, test_direct_matches_reference)
