@@ -7,6 +7,9 @@
 // - builds face-api's dlib ResNet-34 from its weights-only manifest, op by op as
 //   in /work/shared/faces/REFERENCE-PIPELINE.md section 4 (note: 8 of its 117
 //   tensors, the conv64_* filters, are stored as plain float32, not uint8);
+// - loads the same dlib net through face-api itself (@vladmandic/face-api 1.7.15,
+//   dist/face-api.node-wasm.js), and checks that face-api computes with this very
+//   tfjs-core instance and wasm backend;
 // - prepares the model inputs (reference vectors and deterministic resizes).
 //
 // Development only: nothing at run time of eid uses Node.js.
@@ -28,8 +31,8 @@ export const TOOLS_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(TOOLS_DIR, '..');
 export const SHARED_REF = path.resolve(ROOT, '../shared/faces/reference-vectors');
 
-export const MODELS = ['blazeface', 'facemesh', 'faceres', 'antispoof', 'liveness', 'dlib'];
-export const INPUT_SIZE = { blazeface: 256, facemesh: 192, faceres: 224, antispoof: 128, liveness: 32, dlib: 150 };
+export const MODELS = ['blazeface', 'facemesh', 'faceres', 'antispoof', 'liveness', 'dlib', 'dlib-faceapi'];
+export const INPUT_SIZE = { blazeface: 256, facemesh: 192, faceres: 224, antispoof: 128, liveness: 32, dlib: 150, 'dlib-faceapi': 150 };
 
 // ---------------------------------------------------------------------------
 // Backend
@@ -260,8 +263,73 @@ export function loadDlib() {
 	};
 }
 
+// ---------------------------------------------------------------------------
+// face-api's own dlib net (@vladmandic/face-api 1.7.15, as its users run it)
+
+const FACEAPI_MAIN = '@vladmandic/face-api/dist/face-api.node-wasm.js';
+let faceapi = null;
+
+// Loads face-api's wasm build (once). It brings no TF.js of its own: it
+// require()s "@tensorflow/tfjs" and "@tensorflow/tfjs-backend-wasm" and re-exports
+// both as `faceapi.tf`. Call it before initWasm() so that the backend is started,
+// and checked, with everything face-api loads already registered.
+export function requireFaceApi() {
+	if (!faceapi) faceapi = require(FACEAPI_MAIN);
+	return faceapi;
+}
+
+// Checks that face-api computes on the tfjs-core instance and the wasm backend
+// that initWasm() set up and checked (one module each, one engine, wasm, 1 thread).
+// Throws otherwise; returns a one-line description.
+export function checkFaceApiTf(info) {
+	const fa = requireFaceApi();
+	const ftf = fa.tf;
+	const faDir = path.dirname(require.resolve(FACEAPI_MAIN));
+	const tfjsDir = path.dirname(require.resolve('@tensorflow/tfjs'));
+	const coreFile = require.resolve('@tensorflow/tfjs-core');
+	const wasmFile = require.resolve('@tensorflow/tfjs-backend-wasm');
+	const problems = [];
+	const same = (what, a, b) => {
+		if (a !== b) problems.push(`${what}: ${a} != ${b}`);
+	};
+	// module files: the ones face-api and @tensorflow/tfjs load are ours
+	same('tfjs-core seen from @tensorflow/tfjs', require.resolve('@tensorflow/tfjs-core', { paths: [tfjsDir] }), coreFile);
+	same('tfjs-backend-wasm seen from face-api', require.resolve('@tensorflow/tfjs-backend-wasm', { paths: [faDir] }), wasmFile);
+	// objects: the same module instances, hence the same engine and backend
+	if (ftf.engine() !== tf.engine()) problems.push('face-api tf.engine() is not ours');
+	if (ftf.Tensor !== tf.Tensor) problems.push('face-api tf.Tensor is not ours');
+	if (ftf.setThreadsCount !== tfwasm.setThreadsCount) problems.push('face-api tfjs-backend-wasm module is not ours');
+	same('face-api tf.getBackend()', ftf.getBackend(), 'wasm');
+	same('face-api tf.getThreadsCount()', ftf.getThreadsCount(), 1);
+	same('face-api tf.version_core', ftf.version_core, info.tfjs_core);
+	if (!info.simd) problems.push('wasm backend is not the SIMD build');
+	if (problems.length) throw new Error(`face-api does not run on the checked wasm backend: ${problems.join('; ')}`);
+	return `face-api ${fa.version} tf ${ftf.version_core}: same tfjs-core instance and engine, backend=${ftf.getBackend()} simd=${info.simd} threads=${ftf.getThreadsCount()}`;
+}
+
+// face-api's FaceRecognitionNet, weights read from ../models/face-api with its
+// own loadFromDisk. run() is async: computeFaceDescriptor() takes the tensor
+// through face-api's input handling (toNetInput, pad to square, resize to 150
+// if needed, cast, mean subtraction, /255), runs the net and reads the
+// descriptor back (await data()); it returns a Float32Array(128).
+export async function loadDlibFaceApi() {
+	const fa = requireFaceApi();
+	const net = new fa.FaceRecognitionNet();
+	await net.loadFromDisk(path.join(ROOT, path.dirname(DLIB_REL)));
+	return {
+		name: 'dlib-faceapi',
+		modelPath: DLIB_REL,
+		outputs: ['descriptor'],
+		async: true,
+		run: async (x) => [await net.computeFaceDescriptor(x)],
+		dispose: () => net.dispose(),
+	};
+}
+
 export async function loadModel(name) {
-	return name === 'dlib' ? loadDlib() : loadGraph(name);
+	if (name === 'dlib') return loadDlib();
+	if (name === 'dlib-faceapi') return loadDlibFaceApi();
+	return loadGraph(name);
 }
 
 // ---------------------------------------------------------------------------
@@ -324,7 +392,7 @@ export function makeInput(model, sample = 'sample1', goldenName = model) {
 	let r;
 	if (model === 'blazeface') r = shared('det_input_pad0.f32');
 	else if (model === 'facemesh') r = shared('mesh_input_pass1.f32');
-	else if (model === 'dlib') r = shared('chip.f32');
+	else if (model === 'dlib' || model === 'dlib-faceapi') r = shared('chip.f32');
 	else {
 		const chip = readF32(path.join(SHARED_REF, sample, 'chip.f32'));
 		const data = resizeBilinear(chip, 150, 150, 3, S, S);

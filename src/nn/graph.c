@@ -198,6 +198,21 @@ static int fuse_one(nn_graph *g, int xi)
 		x->clamp_min = fmaxf(x->clamp_min, c->data[0]);
 		x->clamp_max = fmaxf(x->clamp_max, c->data[0]);
 		break;
+	case NN_PRELU: {
+		/* per-channel slopes only; an Add learns its channel count here and
+		 * the session checks it against the planned shape */
+		if (y->in[0] != xi || has_act || c->count < 2 || c->shape.rank < 1 ||
+		    c->shape.d[c->shape.rank - 1] != (int64_t)c->count ||
+		    (is_conv && c->count != (size_t)oc) || c->count > 65536)
+			return 0;
+		x->prelu = malloc(c->count * sizeof(float));
+		if (!x->prelu)
+			return 0;
+		memcpy(x->prelu, c->data, c->count * sizeof(float));
+		if (!is_conv)
+			x->out_c = (int)c->count;
+		break;
+	}
 	default:
 		return 0;
 	}

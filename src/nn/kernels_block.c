@@ -2,8 +2,8 @@
  *
  * Everything works on rows: dw_row makes one row of the depthwise output from
  * KH input rows (a shared zero row stands for rows outside the image), and
- * pw_row turns it into one output row with the 1x1 conv, bias, residual and
- * clamp. A single block runs its rows in parallel; a chain of blocks runs as
+ * pw_row turns it into one output row with the 1x1 conv, bias, residual, the
+ * Add's prelu (if it took one) and clamp. A single block runs its rows in parallel; a chain of blocks runs as
  * a line-buffer pipeline (see nn_chain_run). Summation order equals the
  * reference kernels' (taps ky, kx; channels c): results differ from them only
  * by FMA rounding. */
@@ -191,23 +191,28 @@ __attribute__((target("avx2,fma"))) static void pw_4x24(const nn_block *b, const
 		a31 = _mm256_fmadd_ps(v, w1, a31);
 		a32 = _mm256_fmadd_ps(v, w2, a32);
 	}
-	const nn_node *pw = b->pw;
-	const __m256 lo = _mm256_set1_ps(b->add->clamp_min), hi = _mm256_set1_ps(b->add->clamp_max);
+	const nn_node *pw = b->pw, *add = b->add;
+	const __m256 lo = _mm256_set1_ps(add->clamp_min), hi = _mm256_set1_ps(add->clamp_max);
 	const __m256 b0 = pw->bias ? _mm256_loadu_ps(pw->bias + o) : _mm256_setzero_ps(),
 		     b1 = pw->bias ? _mm256_loadu_ps(pw->bias + o + 8) : _mm256_setzero_ps(),
 		     b2 = pw->bias ? _mm256_loadu_ps(pw->bias + o + 16) : _mm256_setzero_ps();
+	/* the Add's own prelu (slope 1 when it has none) */
+	const __m256 s0 = add->prelu ? _mm256_loadu_ps(add->prelu + o) : _mm256_set1_ps(1),
+		     s1 = add->prelu ? _mm256_loadu_ps(add->prelu + o + 8) : _mm256_set1_ps(1),
+		     s2 = add->prelu ? _mm256_loadu_ps(add->prelu + o + 16) : _mm256_set1_ps(1);
 	r += o;
 	y += o;
-#define OUT(acc, p, j, bias)                                                             \
-	_mm256_storeu_ps(y + (p) * O + 8 * (j),                                          \
-			 _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(_mm256_add_ps(acc, bias),   \
-							   _mm256_loadu_ps(r + (p) * O + 8 * (j))), \
-					     lo),                                                \
-				       hi));
-	OUT(a00, 0, 0, b0) OUT(a01, 0, 1, b1) OUT(a02, 0, 2, b2)
-	OUT(a10, 1, 0, b0) OUT(a11, 1, 1, b1) OUT(a12, 1, 2, b2)
-	OUT(a20, 2, 0, b0) OUT(a21, 2, 1, b1) OUT(a22, 2, 2, b2)
-	OUT(a30, 3, 0, b0) OUT(a31, 3, 1, b1) OUT(a32, 3, 2, b2)
+#define OUT(acc, p, j, bias, slope)                                                      \
+	do {                                                                             \
+		__m256 v = _mm256_add_ps(_mm256_add_ps(acc, bias),                       \
+					 _mm256_loadu_ps(r + (p) * O + 8 * (j)));        \
+		v = _mm256_blendv_ps(v, _mm256_mul_ps(v, slope), v);                     \
+		_mm256_storeu_ps(y + (p) * O + 8 * (j), _mm256_min_ps(_mm256_max_ps(v, lo), hi)); \
+	} while (0);
+	OUT(a00, 0, 0, b0, s0) OUT(a01, 0, 1, b1, s1) OUT(a02, 0, 2, b2, s2)
+	OUT(a10, 1, 0, b0, s0) OUT(a11, 1, 1, b1, s1) OUT(a12, 1, 2, b2, s2)
+	OUT(a20, 2, 0, b0, s0) OUT(a21, 2, 1, b1, s1) OUT(a22, 2, 2, b2, s2)
+	OUT(a30, 3, 0, b0, s0) OUT(a31, 3, 1, b1, s1) OUT(a32, 3, 2, b2, s2)
 #undef OUT
 }
 
@@ -223,6 +228,8 @@ __attribute__((target("avx2,fma"))) static void pw_1x8(const nn_block *b, const 
 	if (b->pw->bias)
 		acc = _mm256_add_ps(acc, _mm256_loadu_ps(b->pw->bias + o));
 	acc = _mm256_add_ps(acc, _mm256_loadu_ps(r + o));
+	if (b->add->prelu)
+		acc = _mm256_blendv_ps(acc, _mm256_mul_ps(acc, _mm256_loadu_ps(b->add->prelu + o)), acc);
 	acc = _mm256_max_ps(acc, _mm256_set1_ps(b->add->clamp_min));
 	_mm256_storeu_ps(y + o, _mm256_min_ps(acc, _mm256_set1_ps(b->add->clamp_max)));
 }

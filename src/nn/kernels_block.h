@@ -1,6 +1,7 @@
 /* nn/kernels_block.h — the fast backend's fused residual blocks:
  *
- *   y = clamp(conv1x1(dwconv(x)) + r)      x, r, y: (N,H,W,C) f32, NHWC
+ *   y = clamp(prelu(conv1x1(dwconv(x)) + r))   x, r, y: (N,H,W,C) f32, NHWC
+ *   (prelu and clamp: the Add node's fused epilogue, each optional)
  *
  * chosen by the session when a depthwise conv feeds only a 1x1 conv that
  * feeds only an Add. BlazeFace is built of such blocks on 24-96 channel maps,

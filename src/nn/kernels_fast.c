@@ -206,8 +206,9 @@ static inline float binop(nn_op op, float u, float v)
 }
 
 /* The common broadcasts get contiguous loops; anything else the reference. */
-void nn_fast_binary(nn_op op, const nn_tensor *a, const nn_tensor *b, nn_tensor *y, float lo,
-		    float hi)
+/* elementwise loops: -O3 vectorises them, target_clones picks AVX2 where present */
+__attribute__((target_clones("avx2", "default"))) void
+nn_fast_binary(nn_op op, const nn_tensor *a, const nn_tensor *b, nn_tensor *y, float lo, float hi)
 {
 	const size_t n = nn_shape_count(&y->shape), na = nn_shape_count(&a->shape),
 		     nb = nn_shape_count(&b->shape);
@@ -245,6 +246,28 @@ void nn_fast_binary(nn_op op, const nn_tensor *a, const nn_tensor *b, nn_tensor 
 	nn_ref_binary(op, a, b, y);
 	for (size_t i = 0; i < n; i++)
 		py[i] = nn_clampf(py[i], lo, hi);
+}
+
+/* alpha per channel (last dimension) or scalar: rows of contiguous channels */
+__attribute__((target_clones("avx2", "default"))) void
+nn_fast_prelu(const nn_tensor *x, const nn_tensor *alpha, nn_tensor *y)
+{
+	const size_t n = nn_shape_count(&x->shape), na = nn_shape_count(&alpha->shape);
+	const int64_t c = x->shape.rank ? x->shape.d[x->shape.rank - 1] : 1;
+	if (na != 1 && (int64_t)na != c) {
+		nn_ref_prelu(x, alpha, y);
+		return;
+	}
+	const float *restrict px = x->data, *restrict pa = alpha->data;
+	float *restrict py = y->data;
+	if (na == 1) {
+		for (size_t i = 0; i < n; i++)
+			py[i] = px[i] < 0 ? px[i] * pa[0] : px[i];
+		return;
+	}
+	for (size_t i = 0; i < n; i += (size_t)c)
+		for (int64_t k = 0; k < c; k++)
+			py[i + k] = px[i + k] < 0 ? px[i + k] * pa[k] : px[i + k];
 }
 
 void nn_fast_pad(const int64_t *pads, const nn_tensor *x, nn_tensor *y)

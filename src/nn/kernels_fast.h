@@ -26,5 +26,6 @@ void nn_fast_release(void *op);
 void nn_fast_binary(nn_op op, const nn_tensor *a, const nn_tensor *b, nn_tensor *y, float lo,
 		    float hi);
 void nn_fast_pad(const int64_t *pads, const nn_tensor *x, nn_tensor *y);
+void nn_fast_prelu(const nn_tensor *x, const nn_tensor *alpha, nn_tensor *y);
 
 #endif

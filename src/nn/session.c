@@ -1,6 +1,9 @@
 /* Sessions: shape inference, buffer planning and execution of a model. */
 #include <math.h>
 #include <pthreadpool.h>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +31,8 @@ struct eid_session {
 	int *consumers;  /* per node: readers (graph outputs count twice) */
 	nn_shape planned;
 	int is_planned;
+	int profile;               /* $EID_PROFILE at creation: 0 off, 1 per op, 2 per node */
+	double prof[NN_OP_COUNT];  /* ms per op type in the current run */
 };
 
 eid_session_opts eid_session_defaults(void)
@@ -172,6 +177,7 @@ eid_status eid_session_new(const eid_model *model, const eid_session_opts *opts,
 		return eid_fail(err, EID_E_NOMEM, "out of memory creating a session");
 	s->model = model;
 	s->opts = opts ? *opts : eid_session_defaults();
+	s->profile = getenv("EID_PROFILE") ? atoi(getenv("EID_PROFILE")) : 0;
 	const int n = model->g.n;
 	s->t = calloc((size_t)n, sizeof(*s->t));
 	s->owned = calloc((size_t)n, sizeof(*s->owned));
@@ -308,6 +314,14 @@ static eid_status infer(eid_session *s, int idx, nn_shape *out, eid_err *err)
 	case NN_MINIMUM:
 	case NN_MAXIMUM: {
 		const nn_shape *b = &s->t[n->in[1]].shape;
+		if (n->prelu) { /* fused prelu: its slopes run over the last dimension */
+			const int64_t last = x->rank ? x->d[x->rank - 1] : 1,
+				      lastb = b->rank ? b->d[b->rank - 1] : 1;
+			if ((last > lastb ? last : lastb) != n->out_c)
+				return SHAPE_FAIL("node '%s' (%s): %d prelu slopes for %lld channels",
+						  n->name, nn_op_name(n->op), n->out_c,
+						  (long long)(last > lastb ? last : lastb));
+		}
 		out->rank = x->rank > b->rank ? x->rank : b->rank;
 		for (int i = 0; i < out->rank; i++) {
 			int ia = i - (out->rank - x->rank), ib = i - (out->rank - b->rank);
@@ -592,17 +606,17 @@ static eid_status plan(eid_session *s, const int64_t *shape, int rank, eid_err *
 	return EID_OK;
 }
 
-static void clamp_inplace(const nn_node *n, nn_tensor *y)
+/* fused prelu and clamp of an elementwise op, channels last */
+static void epilogue_inplace(const nn_node *n, nn_tensor *y)
 {
-	if (n->clamp_min == -INFINITY && n->clamp_max == INFINITY)
+	if (!n->prelu && n->clamp_min == -INFINITY && n->clamp_max == INFINITY)
 		return;
-	const size_t c = nn_shape_count(&y->shape);
-	for (size_t i = 0; i < c; i++)
-		y->data[i] = nn_clampf(y->data[i], n->clamp_min, n->clamp_max);
+	const int c = n->prelu ? n->out_c : 1;
+	nn_epilogue(n, y->data, nn_shape_count(&y->shape) / (size_t)c, c, 0);
 }
 
-eid_status eid_session_run(eid_session *s, const float *input, const int64_t *shape, int rank,
-			   eid_err *err)
+static eid_status run(eid_session *s, const float *input, const int64_t *shape, int rank,
+		      eid_err *err)
 {
 	const nn_graph *g = &s->model->g;
 	int same = s->is_planned && rank == s->planned.rank;
@@ -616,26 +630,24 @@ eid_status eid_session_run(eid_session *s, const float *input, const int64_t *sh
 		}
 	}
 	const int fast = s->opts.backend == EID_BACKEND_FAST;
-	static double prof[NN_OP_COUNT];
-	static int profile = -1;
-	if (profile < 0)
-		profile = getenv("EID_PROFILE") ? atoi(getenv("EID_PROFILE")) : 0;
+	/* EID_PROFILE=1: time per op type on stderr after each run; =2: per node */
+	const int profile = s->profile;
+	double t_prev = profile ? eid_now_ms() : 0;
 	for (int k = 0; k < g->norder; k++) {
 		const int i = g->order[k];
-		double t0 = profile ? eid_now_ms() : 0;
 		if (profile && k > 0) {
-			prof[g->nodes[g->order[k - 1]].op] += t0 - prof[NN_CONST];
+			const double t = eid_now_ms();
+			const nn_node *pn = &g->nodes[g->order[k - 1]];
+			s->prof[pn->op] += t - t_prev;
 			if (profile > 1) {
-				const nn_node *pn = &g->nodes[g->order[k - 1]];
 				const nn_shape *ps = &s->t[g->order[k - 1]].shape;
-				fprintf(stderr, "%8.3f %-16s k%d s%d %lldx%lldx%lld\n", t0 - prof[NN_CONST],
+				fprintf(stderr, "%8.3f %-16s k%d s%d %lldx%lldx%lld\n", t - t_prev,
 					nn_op_name(pn->op), pn->ksize[0], pn->stride[0],
 					(long long)ps->d[1], (long long)(ps->rank > 2 ? ps->d[2] : 0),
 					(long long)ps->d[ps->rank - 1]);
 			}
+			t_prev = t;
 		}
-		if (profile)
-			prof[NN_CONST] = t0;
 		const nn_node *n = &g->nodes[i];
 		nn_tensor *y = &s->t[i];
 		const nn_tensor *a = n->nin > 0 ? &s->t[n->in[0]] : NULL;
@@ -677,10 +689,15 @@ eid_status eid_session_run(eid_session *s, const float *input, const int64_t *sh
 		case NN_MINIMUM:
 		case NN_MAXIMUM:
 			if (fast) {
-				nn_fast_binary(n->op, a, b, y, n->clamp_min, n->clamp_max);
+				if (n->prelu) { /* prelu before the clamp */
+					nn_fast_binary(n->op, a, b, y, -INFINITY, INFINITY);
+					epilogue_inplace(n, y);
+				} else {
+					nn_fast_binary(n->op, a, b, y, n->clamp_min, n->clamp_max);
+				}
 			} else {
 				nn_ref_binary(n->op, a, b, y);
-				clamp_inplace(n, y);
+				epilogue_inplace(n, y);
 			}
 			break;
 		case NN_RELU:
@@ -688,7 +705,10 @@ eid_status eid_session_run(eid_session *s, const float *input, const int64_t *sh
 			nn_ref_unary(n->op, a, y);
 			break;
 		case NN_PRELU:
-			nn_ref_prelu(a, b, y);
+			if (fast)
+				nn_fast_prelu(a, b, y);
+			else
+				nn_ref_prelu(a, b, y);
 			break;
 		case NN_SOFTMAX:
 			nn_ref_softmax(a, y);
@@ -714,13 +734,31 @@ eid_status eid_session_run(eid_session *s, const float *input, const int64_t *sh
 		}
 	}
 	if (profile) {
+		s->prof[g->nodes[g->order[g->norder - 1]].op] += eid_now_ms() - t_prev;
 		for (int op = 1; op < NN_OP_COUNT; op++)
-			if (prof[op] > 0)
-				fprintf(stderr, "%s %.2f  ", nn_op_name((nn_op)op), prof[op]);
+			if (s->prof[op] > 0)
+				fprintf(stderr, "%s %.2f  ", nn_op_name((nn_op)op), s->prof[op]);
 		fprintf(stderr, "\n");
-		memset(prof, 0, sizeof(prof));
+		memset(s->prof, 0, sizeof(s->prof));
 	}
 	return EID_OK;
+}
+
+/* Denormal floats cost a microcode assist per operation; deep nets make
+ * them (a prelu of tiny negatives), and they carry no information at this
+ * precision. Flush them to zero for the run, as XNNPACK does inside its ops. */
+eid_status eid_session_run(eid_session *s, const float *input, const int64_t *shape, int rank,
+			   eid_err *err)
+{
+#if defined(__SSE2__)
+	const unsigned csr = _mm_getcsr();
+	_mm_setcsr(csr | 0x8040); /* FTZ | DAZ */
+	eid_status st = run(s, input, shape, rank, err);
+	_mm_setcsr(csr);
+	return st;
+#else
+	return run(s, input, shape, rank, err);
+#endif
 }
 
 eid_tensor_view eid_session_output(const eid_session *s, size_t i)

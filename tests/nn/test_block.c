@@ -60,6 +60,8 @@ static void one_case(pthreadpool_t pool)
 	add.op = NN_ADD;
 	add.clamp_min = irand(0, 1) ? 0.0f : -INFINITY;
 	add.clamp_max = irand(0, 3) ? INFINITY : 0.5f;
+	add.out_c = O;
+	add.prelu = irand(0, 2) ? NULL : randv((size_t)O); /* a fused prelu, as in FaceMesh */
 	REQUIRE(nn_block_fits(&dw, &pw, W, win.out_w));
 
 	const size_t nin = (size_t)H * W * C, nmid = (size_t)win.out_h * win.out_w * C,
@@ -72,8 +74,7 @@ static void one_case(pthreadpool_t pool)
 	nn_ref_dwconv2d(&dw, &x, &mid);
 	nn_ref_conv2d(&pw, &mid, &conv);
 	nn_ref_binary(NN_ADD, &conv, &r, &want);
-	for (size_t i = 0; i < nout; i++)
-		want.data[i] = nn_clampf(want.data[i], add.clamp_min, add.clamp_max);
+	nn_epilogue(&add, want.data, nout / (size_t)O, O, 0); /* prelu, clamp */
 
 	nn_block b;
 	eid_err err;
@@ -90,7 +91,7 @@ static void one_case(pthreadpool_t pool)
 	CHECK(maxd <= 1e-4 * (1 + maxv));
 	nn_block_release(&b);
 	free(x.data), free(r.data), free(mid.data), free(conv.data), free(want.data), free(got.data);
-	free(dw.data), free(dw.bias), free(pw.data), free(pw.bias);
+	free(dw.data), free(dw.bias), free(pw.data), free(pw.bias), free(add.prelu);
 }
 
 static void test_block_matches_reference_one_thread(void)
