@@ -45,7 +45,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libeid.a tests/test.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libeid.a tests/test.h tests/refvec.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libeid.a $(LDFLAGS) $(LDLIBS)
 
@@ -72,4 +72,4 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

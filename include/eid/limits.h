@@ -12,6 +12,7 @@
 	X(IMAGE_FILE_BYTES,   64u << 20,   1024u,   1u << 30) /* encoded image size */    \
 	X(IMAGE_PIXELS,       40000000u,   1u,      400000000u) /* declared w*h */        \
 	X(IMAGE_SIDE,         20000u,      1u,      65535u) /* declared width or height */\
+	X(IMAGE_JPEG_SCANS,   100u,        1u,      10000u) /* progressive passes */      \
 	X(MODEL_JSON_BYTES,   16u << 20,   1024u,   256u << 20) /* model.json size */     \
 	X(MODEL_WEIGHT_BYTES, 512u << 20,  1024u,   2047u << 20) /* all shards */         \
 	X(MODEL_NODES,        20000u,      1u,      1000000u) /* graph nodes */           \

@@ -24,8 +24,8 @@
 #include "eid/util.h"
 
 /* A progressive JPEG needs about 10 scans; each scan walks the whole image, so
- * a small file with thousands of scans over a large image is a time bomb. */
-#define JPEG_MAX_SCANS 100
+ * a small file with thousands of scans over a large image is a time bomb:
+ * EID_LIMIT_IMAGE_JPEG_SCANS caps them. */
 /* Past this many tolerated libjpeg warnings the data is junk. */
 #define JPEG_MAX_WARNINGS 1000
 
@@ -192,7 +192,7 @@ static void jpeg_on_output(j_common_ptr ci)
 static void jpeg_on_progress(j_common_ptr ci)
 {
 	struct jpeg_dec *d = ci->client_data;
-	if (d->cinfo.input_scan_number > JPEG_MAX_SCANS) {
+	if ((uint64_t)d->cinfo.input_scan_number > eid_limit(EID_LIMIT_IMAGE_JPEG_SCANS)) {
 		d->code = JPEG_SCAN_LIMIT_CODE;
 		longjmp(d->jb, 1);
 	}
@@ -207,7 +207,8 @@ static eid_status jpeg_failed(struct jpeg_dec *d, const struct where *w)
 	lower_first(m);
 	switch (d->code) {
 	case JPEG_SCAN_LIMIT_CODE:
-		return fail(w, EID_E_LIMIT, "JPEG has more than %d scans", JPEG_MAX_SCANS);
+		return fail(w, EID_E_LIMIT, "JPEG has more than %llu scans",
+			    (unsigned long long)eid_limit(EID_LIMIT_IMAGE_JPEG_SCANS));
 	case JWRN_JPEG_EOF:
 	case JERR_INPUT_EOF:
 		return fail(w, EID_E_FORMAT, "truncated JPEG data");
