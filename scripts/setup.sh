@@ -74,7 +74,7 @@ echo "setup: models ready in $root/models"
 
 # --- development tools (golden outputs, TF.js benchmark) -----------------------
 if [ "${1:-}" = "--dev" ]; then
-	if [ ! -d tools/node_modules/@tensorflow/tfjs-backend-wasm ]; then
+	if [ ! -d tools/node_modules/@vladmandic/face-api ]; then
 		echo "setup: installing pinned Node.js tools (tools/package-lock.json)"
 		(cd tools && npm ci --silent --no-audit --no-fund) || die "npm ci in tools/ failed"
 	fi

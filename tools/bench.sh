@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench: every model in eid (XNNPACK backend, 1 and 2 threads) side by side
 # with TF.js 4.22 wasm (SIMD, 1 thread) on the same inputs, then the whole face
-# pipeline per photo, stage by stage. TF.js columns need tools/node_modules
-# (scripts/setup.sh --dev); without it they are left out.
+# pipeline per photo, stage by stage. The TF.js side needs the pinned tools of
+# tools/ (installed here by scripts/setup.sh --dev when missing); if they cannot
+# be installed, its columns are left out.
 set -eu
 BUILD=${BUILD:-build}
 EID="$BUILD/eid"
@@ -23,6 +24,9 @@ dlib|models/face-api/face_recognition_model-weights_manifest.json|$RV/chip.f32|1
 dlib-faceapi|@dlib||"
 
 tfjs_ok=0
+if [ ! -d tools/node_modules/@vladmandic/face-api ]; then
+	sh scripts/setup.sh --dev >&2 || echo "bench: cannot install the TF.js tools; eid only" >&2
+fi
 if [ -d tools/node_modules/@tensorflow/tfjs-backend-wasm ] && command -v node >/dev/null; then
 	(cd tools && node bench-tfjs.mjs --repeat "$REPEAT") > "$tmp/tfjs.jsonl" 2>"$tmp/tfjs.err" && tfjs_ok=1 ||
 		echo "bench: TF.js benchmark failed: $(tail -n 1 "$tmp/tfjs.err")" >&2
