@@ -5,7 +5,7 @@
 // reads the descriptor back itself; its descriptor is checked once (untimed)
 // against tests/golden/dlib.out0.f32. Prints one JSON line per model on
 // stdout (progress and errors go to stderr):
-//   {"engine":"tfjs-wasm","model":"blazeface","median_ms":12.345,"threads":1,"simd":true,"runs":20}
+//   {"engine":"tfjs-wasm","model":"blazeface","median_ms":12.345,"min_ms":11.9,"threads":1,"simd":true,"runs":20}
 //
 //   node bench-tfjs.mjs [--repeat N] [--models blazeface,dlib]
 
@@ -100,6 +100,7 @@ for (const name of opt.models) {
 		engine: 'tfjs-wasm',
 		model: name,
 		median_ms: Math.round(median(times) * 1000) / 1000,
+		min_ms: Math.round(Math.min(...times) * 1000) / 1000,
 		threads: info.threads,
 		simd: info.simd,
 		runs: opt.repeat,
