@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev nodejs npm
-libxnnpack-dev libpthreadpool-dev libjansson-dev libjpeg62-turbo-dev libpng-dev libexif-dev"
+libxnnpack-dev libpthreadpool-dev libjansson-dev libjpeg62-turbo-dev libpng-dev libexif-dev
+libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev"
 
 die() { echo "setup: $*" >&2; exit 1; }
 
