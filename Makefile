@@ -15,7 +15,7 @@ ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += -lXNNPACK -lpthreadpool -ljansson -ljpeg -lpng -lexif -lsodium -lmicrohttpd -lcurl -lpthread -lm
+LDLIBS += -lXNNPACK -lpthreadpool -ljansson -ljpeg -lpng -lexif -lsodium -lmicrohttpd -lcurl -lsqlite3 -lpthread -lm
 
 LIB_SRC := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
