@@ -1,0 +1,87 @@
+/* eid/store.h — the services' storage, behind one interface.
+ *
+ * A store is opened from a location: "sqlite:PATH" or a plain path (SQLite,
+ * the embedded default: one database file per role in the data directory).
+ * PostgreSQL will be a second backend implementing the same operation table
+ * (src/store/backend.h), chosen by a "postgres://" location; services see
+ * domain operations only, never SQL.
+ *
+ * Opening applies the schema's numbered migrations in order, each in its own
+ * transaction, and refuses a database newer than this program. Commits are
+ * durable (SQLite: WAL journal, synchronous=FULL).
+ *
+ *   eid_store *st;  eid_err err;
+ *   if (eid_store_open("sqlite:/var/lib/eid/authority.db", EID_SCHEMA_AUTHORITY, &st, &err))
+ *           ...;
+ *   if (eid_store_audit_append(st, "card.issued", subject_hash, data_json, NULL, &err)) ...;
+ *   eid_store_close(st);
+ *
+ * Ownership: the caller owns the store and closes it; strings passed in are
+ * copied; outputs go to caller memory. A store may be used by one thread at a
+ * time; open one per thread (SQLite serialises writers itself).
+ */
+#ifndef EID_STORE_H
+#define EID_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eid/status.h"
+
+typedef struct eid_store eid_store;
+
+typedef enum eid_schema {
+	EID_SCHEMA_AUTHORITY, /* register, cards, passcodes, nonces, verifications, audit */
+	EID_SCHEMA_PLATFORM,  /* relying parties, terminals, sessions, audit */
+} eid_schema;
+
+EID_MUST_CHECK eid_status eid_store_open(const char *location, eid_schema schema,
+					 eid_store **store_out, eid_err *err);
+void eid_store_close(eid_store *st);
+/* Schema version after the migrations (the number of migrations applied). */
+int eid_store_schema_version(const eid_store *st);
+
+/* Transactions group several operations; without them each operation commits
+ * on its own. Nested begin is an error. */
+EID_MUST_CHECK eid_status eid_store_begin(eid_store *st, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_commit(eid_store *st, eid_err *err);
+void eid_store_rollback(eid_store *st);
+
+/* --- audit log: append-only, hash-chained ---------------------------------
+ * Each entry: seq (1, 2, ...), time (unix ms), event (short name such as
+ * "verification.decided"), subject (an opaque keyed hash of the person or
+ * object, never an identifier), data_hash = BLAKE2b-256(data), prev (the
+ * previous entry's hash, zeros for the first), and
+ *   hash = BLAKE2b-256(prev || seq || time || len||event || len||subject || data_hash)
+ * (integers little-endian 64-bit, lengths 32-bit). An edited row breaks its
+ * hash, a deleted one the chain. The data itself is not stored here: the
+ * caller keeps it where it belongs; only its hash is chained. */
+typedef struct eid_audit_entry {
+	uint64_t seq;
+	int64_t time_ms;
+	char event[64];
+	char subject[96];
+	uint8_t data_hash[32], prev[32], hash[32];
+} eid_audit_entry;
+
+EID_MUST_CHECK eid_status eid_store_audit_append(eid_store *st, const char *event,
+						 const char *subject, const void *data,
+						 size_t data_len, eid_audit_entry *entry_out,
+						 eid_err *err);
+
+/* Walks the whole chain. Returns EID_OK with *rows_out entries checked, or
+ * EID_E_FORMAT with *first_bad_out = the first sequence number whose row was
+ * edited, deleted or reordered (and a message saying which). */
+EID_MUST_CHECK eid_status eid_store_audit_verify(eid_store *st, uint64_t *rows_out,
+						 uint64_t *first_bad_out, eid_err *err);
+
+/* --- one-time values (replay guard) ----------------------------------------
+ * Records that `value` (a nonce or request id) was used, valid until
+ * expires_ms; EID_E_CONFLICT if it was already recorded. Entries past their
+ * expiry are purged by eid_store_nonce_purge. Authority schema only. */
+EID_MUST_CHECK eid_status eid_store_nonce_use(eid_store *st, const char *value,
+					      int64_t expires_ms, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_nonce_purge(eid_store *st, int64_t now_ms,
+						uint64_t *purged_out, eid_err *err);
+
+#endif

@@ -1,0 +1,29 @@
+/* store/backend.h — the operation table a storage backend implements.
+ * src/store/store.c picks the backend from the location's scheme and
+ * forwards every eid_store_* call to it; sqlite.c is the first backend. */
+#ifndef EID_STORE_BACKEND_H
+#define EID_STORE_BACKEND_H
+
+#include "eid/store.h"
+
+typedef struct eid_store_backend {
+	const char *scheme; /* "sqlite" */
+	eid_status (*open)(const char *location, eid_schema schema, void **impl_out,
+			   int *version_out, eid_err *err);
+	void (*close)(void *impl);
+	eid_status (*begin)(void *impl, eid_err *err);
+	eid_status (*commit)(void *impl, eid_err *err);
+	void (*rollback)(void *impl);
+	/* last entry (seq 0 and zero hash when empty), then insert */
+	eid_status (*audit_last)(void *impl, uint64_t *seq_out, uint8_t hash_out[32], eid_err *err);
+	eid_status (*audit_insert)(void *impl, const eid_audit_entry *e, eid_err *err);
+	/* calls fn for every entry in seq order until fn returns nonzero */
+	eid_status (*audit_scan)(void *impl, int (*fn)(void *ctx, const eid_audit_entry *e),
+				 void *ctx, eid_err *err);
+	eid_status (*nonce_use)(void *impl, const char *value, int64_t expires_ms, eid_err *err);
+	eid_status (*nonce_purge)(void *impl, int64_t now_ms, uint64_t *purged_out, eid_err *err);
+} eid_store_backend;
+
+extern const eid_store_backend eid_store_sqlite;
+
+#endif

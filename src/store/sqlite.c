@@ -1,0 +1,292 @@
+/* SQLite backend of the storage interface (the embedded default). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+typedef struct sq {
+	sqlite3 *db;
+	eid_schema schema;
+} sq;
+
+/* Numbered migrations per schema: entry i takes version i to i+1. Append
+ * only; never edit one that has shipped. */
+static const char *const authority_migrations[] = {
+	"CREATE TABLE residents ("
+	"  person_id TEXT PRIMARY KEY, id_hash BLOB NOT NULL UNIQUE,"
+	"  record_ct BLOB NOT NULL, template_ct BLOB NOT NULL,"
+	"  status TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE TABLE held ("
+	"  person_id TEXT NOT NULL, candidate TEXT NOT NULL, score REAL NOT NULL,"
+	"  reason TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE TABLE cards ("
+	"  card_id TEXT PRIMARY KEY, person_id TEXT NOT NULL REFERENCES residents(person_id),"
+	"  level TEXT NOT NULL, device_pk BLOB NOT NULL, status TEXT NOT NULL,"
+	"  iat_ms INTEGER NOT NULL, exp_ms INTEGER NOT NULL);"
+	"CREATE TABLE passcodes ("
+	"  person_id TEXT PRIMARY KEY REFERENCES residents(person_id), hash TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL DEFAULT 0, locked_until_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE nonces (value TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);"
+	"CREATE INDEX nonces_expiry ON nonces(expires_ms);"
+	"CREATE TABLE verifications ("
+	"  sid TEXT PRIMARY KEY, person_id TEXT, rp_id TEXT NOT NULL, purpose TEXT NOT NULL,"
+	"  result TEXT NOT NULL, level TEXT NOT NULL, time_ms INTEGER NOT NULL);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, event TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, data_hash BLOB NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL);",
+};
+
+static const char *const platform_migrations[] = {
+	"CREATE TABLE relying_parties ("
+	"  rp_id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash TEXT NOT NULL,"
+	"  max_level TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE TABLE terminals ("
+	"  term_id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key BLOB NOT NULL,"
+	"  status TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE TABLE sessions ("
+	"  sid TEXT PRIMARY KEY, type TEXT NOT NULL, owner TEXT NOT NULL, nonce TEXT NOT NULL,"
+	"  exp_ms INTEGER NOT NULL, state TEXT NOT NULL, sealed BLOB, result TEXT);"
+	"CREATE TABLE nonces (value TEXT PRIMARY KEY, expires_ms INTEGER NOT NULL);"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, event TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, data_hash BLOB NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL);",
+};
+
+static eid_status db_fail(sq *q, eid_err *err, const char *what)
+{
+	return eid_fail(err, EID_E_STORAGE, "cannot %s: %s", what, sqlite3_errmsg(q->db));
+}
+
+static eid_status exec(sq *q, const char *sql, const char *what, eid_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		eid_status s = eid_fail(err, EID_E_STORAGE, "cannot %s: %s", what,
+					msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		return s;
+	}
+	return EID_OK;
+}
+
+static eid_status migrate(sq *q, int *version_out, eid_err *err)
+{
+	const char *const *list = q->schema == EID_SCHEMA_AUTHORITY ? authority_migrations
+								    : platform_migrations;
+	const int n = q->schema == EID_SCHEMA_AUTHORITY
+			      ? (int)(sizeof(authority_migrations) / sizeof(authority_migrations[0]))
+			      : (int)(sizeof(platform_migrations) / sizeof(platform_migrations[0]));
+	eid_status s = exec(q, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);",
+			    "create the schema version table", err);
+	if (s)
+		return s;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "SELECT max(version) FROM schema_version", -1, &st, NULL))
+		return db_fail(q, err, "read the schema version");
+	int version = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > n)
+		return eid_fail(err, EID_E_UNSUPPORTED,
+				"database schema version %d is newer than this program's %d", version, n);
+	for (; version < n; version++) {
+		char bump[96];
+		snprintf(bump, sizeof(bump), "INSERT INTO schema_version VALUES (%d);", version + 1);
+		if ((s = exec(q, "BEGIN IMMEDIATE;", "start a migration", err)))
+			return s;
+		if ((s = exec(q, list[version], "apply a migration", err)) ||
+		    (s = exec(q, bump, "record a migration", err))) {
+			exec(q, "ROLLBACK;", "roll back", NULL);
+			return s;
+		}
+		if ((s = exec(q, "COMMIT;", "commit a migration", err)))
+			return s;
+	}
+	*version_out = n;
+	return EID_OK;
+}
+
+static void sq_close(void *impl)
+{
+	sq *q = impl;
+	if (!q)
+		return;
+	sqlite3_close_v2(q->db);
+	free(q);
+}
+
+static eid_status sq_open(const char *path, eid_schema schema, void **impl_out, int *version_out,
+			  eid_err *err)
+{
+	*impl_out = NULL;
+	if (!*path)
+		return eid_fail(err, EID_E_INVALID_ARG, "empty database path");
+	/* create the file ourselves so it is private from the first byte
+	 * (SQLite gives its -wal and -shm files the database file's mode) */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return eid_fail(err, EID_E_IO, "cannot open database '%s': %s", path, strerror(errno));
+	close(fd);
+	sq *q = calloc(1, sizeof(*q));
+	if (!q)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	q->schema = schema;
+	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+	    SQLITE_OK) {
+		eid_status s = eid_fail(err, EID_E_STORAGE, "cannot open database '%s': %s", path,
+					q->db ? sqlite3_errmsg(q->db) : "out of memory");
+		sq_close(q);
+		return s;
+	}
+	sqlite3_busy_timeout(q->db, 5000);
+	eid_status s = exec(q,
+			    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			    "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
+			    "configure the database", err);
+	if (!s)
+		s = migrate(q, version_out, err);
+	if (s) {
+		eid_err_prefix(err, "database '%s'", path);
+		sq_close(q);
+		return s;
+	}
+	*impl_out = q;
+	return EID_OK;
+}
+
+static eid_status sq_begin(void *impl, eid_err *err)
+{
+	return exec(impl, "BEGIN IMMEDIATE;", "start a transaction", err);
+}
+
+static eid_status sq_commit(void *impl, eid_err *err)
+{
+	return exec(impl, "COMMIT;", "commit", err);
+}
+
+static void sq_rollback(void *impl)
+{
+	exec(impl, "ROLLBACK;", "roll back", NULL);
+}
+
+static eid_status sq_audit_last(void *impl, uint64_t *seq_out, uint8_t hash_out[32], eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*seq_out = 0;
+	memset(hash_out, 0, 32);
+	if (sqlite3_prepare_v2(q->db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1,
+			       &st, NULL))
+		return db_fail(q, err, "read the audit log");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq_out = (uint64_t)sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == 32)
+			memcpy(hash_out, sqlite3_column_blob(st, 1), 32);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? EID_OK : db_fail(q, err, "read the audit log");
+}
+
+static eid_status sq_audit_insert(void *impl, const eid_audit_entry *e, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO audit (seq, time_ms, event, subject, data_hash, prev, hash)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "append to the audit log");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)e->seq);
+	sqlite3_bind_int64(st, 2, e->time_ms);
+	sqlite3_bind_text(st, 3, e->event, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, e->subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 5, e->data_hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 6, e->prev, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 7, e->hash, 32, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? EID_OK : db_fail(q, err, "append to the audit log");
+}
+
+static void copy_blob(sqlite3_stmt *st, int col, uint8_t out[32])
+{
+	memset(out, 0, 32);
+	int n = sqlite3_column_bytes(st, col);
+	const void *b = sqlite3_column_blob(st, col);
+	if (b)
+		memcpy(out, b, n < 32 ? (size_t)n : 32);
+}
+
+static eid_status sq_audit_scan(void *impl, int (*fn)(void *ctx, const eid_audit_entry *e),
+				void *ctx, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT seq, time_ms, event, subject, data_hash, prev, hash FROM audit"
+			       " ORDER BY seq",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read the audit log");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		eid_audit_entry e;
+		memset(&e, 0, sizeof(e));
+		e.seq = (uint64_t)sqlite3_column_int64(st, 0);
+		e.time_ms = sqlite3_column_int64(st, 1);
+		const unsigned char *ev = sqlite3_column_text(st, 2), *sub = sqlite3_column_text(st, 3);
+		snprintf(e.event, sizeof(e.event), "%s", ev ? (const char *)ev : "");
+		snprintf(e.subject, sizeof(e.subject), "%s", sub ? (const char *)sub : "");
+		copy_blob(st, 4, e.data_hash);
+		copy_blob(st, 5, e.prev);
+		copy_blob(st, 6, e.hash);
+		if (fn(ctx, &e)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? EID_OK : db_fail(q, err, "read the audit log");
+}
+
+static eid_status sq_nonce_use(void *impl, const char *value, int64_t expires_ms, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "INSERT INTO nonces (value, expires_ms) VALUES (?, ?)", -1, &st,
+			       NULL))
+		return db_fail(q, err, "record a one-time value");
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, expires_ms);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return eid_fail(err, EID_E_CONFLICT, "one-time value already used");
+	return rc == SQLITE_DONE ? EID_OK : db_fail(q, err, "record a one-time value");
+}
+
+static eid_status sq_nonce_purge(void *impl, int64_t now_ms, uint64_t *purged_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "DELETE FROM nonces WHERE expires_ms < ?", -1, &st, NULL))
+		return db_fail(q, err, "purge one-time values");
+	sqlite3_bind_int64(st, 1, now_ms);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (purged_out)
+		*purged_out = (uint64_t)sqlite3_changes(q->db);
+	return rc == SQLITE_DONE ? EID_OK : db_fail(q, err, "purge one-time values");
+}
+
+const eid_store_backend eid_store_sqlite = {
+	"sqlite",      sq_open,         sq_close,      sq_begin,     sq_commit,     sq_rollback,
+	sq_audit_last, sq_audit_insert, sq_audit_scan, sq_nonce_use, sq_nonce_purge,
+};

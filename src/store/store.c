@@ -1,0 +1,245 @@
+/* The storage interface: backend choice, transactions, and the parts of the
+ * domain operations that are the same for every backend (the audit chain's
+ * hashing and checking). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+
+struct eid_store {
+	const eid_store_backend *be;
+	void *impl;
+	int version;
+	int in_tx;
+};
+
+static const eid_store_backend *const backends[] = {&eid_store_sqlite};
+
+eid_status eid_store_open(const char *location, eid_schema schema, eid_store **store_out,
+			  eid_err *err)
+{
+	*store_out = NULL;
+	if (!location || !*location)
+		return eid_fail(err, EID_E_INVALID_ARG, "empty storage location");
+	if (sodium_init() < 0)
+		return eid_fail(err, EID_E_INTERNAL, "libsodium cannot initialise");
+	const eid_store_backend *be = NULL;
+	const char *colon = strchr(location, ':');
+	if (!colon || colon == location || strchr(location, '/') < colon) {
+		be = &eid_store_sqlite; /* a plain path */
+	} else {
+		for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+			if (strncmp(location, backends[i]->scheme, (size_t)(colon - location)) == 0 &&
+			    strlen(backends[i]->scheme) == (size_t)(colon - location))
+				be = backends[i];
+		if (!be)
+			return eid_fail(err, EID_E_UNSUPPORTED, "no storage backend for '%.*s'",
+					(int)(colon - location), location);
+		location = colon + 1;
+	}
+	eid_store *st = calloc(1, sizeof(*st));
+	if (!st)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	st->be = be;
+	eid_status s = be->open(location, schema, &st->impl, &st->version, err);
+	if (s) {
+		free(st);
+		return s;
+	}
+	*store_out = st;
+	return EID_OK;
+}
+
+void eid_store_close(eid_store *st)
+{
+	if (!st)
+		return;
+	if (st->in_tx)
+		st->be->rollback(st->impl);
+	st->be->close(st->impl);
+	free(st);
+}
+
+int eid_store_schema_version(const eid_store *st)
+{
+	return st->version;
+}
+
+eid_status eid_store_begin(eid_store *st, eid_err *err)
+{
+	if (st->in_tx)
+		return eid_fail(err, EID_E_INVALID_ARG, "a transaction is already open");
+	eid_status s = st->be->begin(st->impl, err);
+	if (!s)
+		st->in_tx = 1;
+	return s;
+}
+
+eid_status eid_store_commit(eid_store *st, eid_err *err)
+{
+	if (!st->in_tx)
+		return eid_fail(err, EID_E_INVALID_ARG, "no transaction is open");
+	st->in_tx = 0;
+	return st->be->commit(st->impl, err);
+}
+
+void eid_store_rollback(eid_store *st)
+{
+	if (st->in_tx)
+		st->be->rollback(st->impl);
+	st->in_tx = 0;
+}
+
+/* --- audit chain ------------------------------------------------------------ */
+
+static void put_u64(crypto_generichash_state *h, uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	crypto_generichash_update(h, b, 8);
+}
+
+static void put_str(crypto_generichash_state *h, const char *s)
+{
+	const size_t n = strlen(s);
+	uint8_t b[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
+	crypto_generichash_update(h, b, 4);
+	crypto_generichash_update(h, (const uint8_t *)s, n);
+}
+
+static void entry_hash(const eid_audit_entry *e, uint8_t out[32])
+{
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, 32);
+	crypto_generichash_update(&h, e->prev, 32);
+	put_u64(&h, e->seq);
+	put_u64(&h, (uint64_t)e->time_ms);
+	put_str(&h, e->event);
+	put_str(&h, e->subject);
+	crypto_generichash_update(&h, e->data_hash, 32);
+	crypto_generichash_final(&h, out, 32);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* event and subject: short printable names and opaque hashes only */
+static int printable(const char *s, size_t max)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (n >= max || (unsigned char)s[n] < 0x20 || (unsigned char)s[n] > 0x7e)
+			return 0;
+	return 1;
+}
+
+eid_status eid_store_audit_append(eid_store *st, const char *event, const char *subject,
+				  const void *data, size_t data_len, eid_audit_entry *entry_out,
+				  eid_err *err)
+{
+	eid_audit_entry e;
+	memset(&e, 0, sizeof(e));
+	if (!event || !*event || !printable(event, sizeof(e.event) - 1))
+		return eid_fail(err, EID_E_INVALID_ARG, "audit event must be 1-%zu printable characters",
+				sizeof(e.event) - 1);
+	if (!subject)
+		subject = "";
+	if (!printable(subject, sizeof(e.subject) - 1))
+		return eid_fail(err, EID_E_INVALID_ARG,
+				"audit subject must be at most %zu printable characters",
+				sizeof(e.subject) - 1);
+	if (!data && data_len)
+		return eid_fail(err, EID_E_INVALID_ARG, "audit data is NULL");
+	snprintf(e.event, sizeof(e.event), "%s", event);
+	snprintf(e.subject, sizeof(e.subject), "%s", subject);
+	crypto_generichash(e.data_hash, 32, data, data_len, NULL, 0);
+	e.time_ms = now_ms();
+
+	/* the read of the last entry and the insert form one transaction, so two
+	 * writers cannot both chain onto the same entry */
+	const int own = !st->in_tx;
+	eid_status s = own ? st->be->begin(st->impl, err) : EID_OK;
+	uint64_t last = 0;
+	if (!s)
+		s = st->be->audit_last(st->impl, &last, e.prev, err);
+	if (!s) {
+		e.seq = last + 1;
+		entry_hash(&e, e.hash);
+		s = st->be->audit_insert(st->impl, &e, err);
+	}
+	if (own) {
+		if (s)
+			st->be->rollback(st->impl);
+		else
+			s = st->be->commit(st->impl, err);
+	}
+	if (!s && entry_out)
+		*entry_out = e;
+	return s;
+}
+
+typedef struct verify_ctx {
+	uint64_t expect_seq, rows, bad;
+	uint8_t prev[32];
+	const char *why;
+} verify_ctx;
+
+static int verify_one(void *ctx, const eid_audit_entry *e)
+{
+	verify_ctx *v = ctx;
+	uint8_t h[32];
+	if (e->seq != v->expect_seq)
+		v->why = "a row is missing before it";
+	else if (sodium_memcmp(e->prev, v->prev, 32) != 0)
+		v->why = "its link to the previous row is broken";
+	else if (entry_hash(e, h), sodium_memcmp(h, e->hash, 32) != 0)
+		v->why = "its content does not match its hash";
+	if (v->why) {
+		v->bad = v->expect_seq;
+		return 1;
+	}
+	memcpy(v->prev, e->hash, 32);
+	v->expect_seq++;
+	v->rows++;
+	return 0;
+}
+
+eid_status eid_store_audit_verify(eid_store *st, uint64_t *rows_out, uint64_t *first_bad_out,
+				  eid_err *err)
+{
+	verify_ctx v;
+	memset(&v, 0, sizeof(v));
+	v.expect_seq = 1;
+	*rows_out = 0;
+	*first_bad_out = 0;
+	eid_status s = st->be->audit_scan(st->impl, verify_one, &v, err);
+	if (s)
+		return s;
+	*rows_out = v.rows;
+	if (v.why) {
+		*first_bad_out = v.bad;
+		return eid_fail(err, EID_E_FORMAT, "audit log broken at entry %llu: %s",
+				(unsigned long long)v.bad, v.why);
+	}
+	return EID_OK;
+}
+
+eid_status eid_store_nonce_use(eid_store *st, const char *value, int64_t expires_ms, eid_err *err)
+{
+	if (!value || !*value || strlen(value) > 256)
+		return eid_fail(err, EID_E_INVALID_ARG, "one-time value must be 1-256 characters");
+	return st->be->nonce_use(st->impl, value, expires_ms, err);
+}
+
+eid_status eid_store_nonce_purge(eid_store *st, int64_t now, uint64_t *purged_out, eid_err *err)
+{
+	return st->be->nonce_purge(st->impl, now, purged_out, err);
+}

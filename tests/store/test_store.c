@@ -1,0 +1,195 @@
+/* The storage interface on its SQLite backend: migrations, transactions, the
+ * hash-chained audit log (edits, deletions and reorders detected), the
+ * one-time-value guard, file permissions. Real database files in a temp dir. */
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eid/store.h"
+#include "test.h"
+
+static char dir[64];
+
+static const char *db_path(const char *name)
+{
+	static char path[128];
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/eid-store-XXXXXX");
+		REQUIRE(mkdtemp(dir));
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+/* runs one SQL statement on the file behind the store's back */
+static void tamper(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc)
+		fprintf(stderr, "  tamper: %s\n", msg);
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	REQUIRE(rc == SQLITE_OK);
+}
+
+static void test_open_migrates_once_and_is_private(void)
+{
+	eid_store *st;
+	eid_err err;
+	const char *p = db_path("a.db");
+	REQUIRE(eid_store_open(p, EID_SCHEMA_AUTHORITY, &st, &err) == EID_OK);
+	CHECK(eid_store_schema_version(st) == 1);
+	eid_store_close(st);
+	char loc[160];
+	snprintf(loc, sizeof(loc), "sqlite:%s", p);
+	REQUIRE(eid_store_open(loc, EID_SCHEMA_AUTHORITY, &st, &err) == EID_OK); /* again: no-op */
+	CHECK(eid_store_schema_version(st) == 1);
+	eid_store_close(st);
+	struct stat sb;
+	REQUIRE(stat(p, &sb) == 0);
+	CHECK((sb.st_mode & 0077) == 0);
+	/* a database from a newer program is refused, not rewritten */
+	tamper(p, "INSERT INTO schema_version VALUES (99)");
+	CHECK(eid_store_open(p, EID_SCHEMA_AUTHORITY, &st, &err) == EID_E_UNSUPPORTED);
+	CHECK(strstr(err.msg, "99") != NULL);
+}
+
+static void test_bad_locations(void)
+{
+	eid_store *st;
+	eid_err err;
+	CHECK(eid_store_open("", EID_SCHEMA_PLATFORM, &st, &err) == EID_E_INVALID_ARG);
+	CHECK(eid_store_open("postgres://x/y", EID_SCHEMA_PLATFORM, &st, &err) == EID_E_UNSUPPORTED);
+	CHECK(strstr(err.msg, "postgres") != NULL);
+	CHECK(eid_store_open("/nonexistent/dir/x.db", EID_SCHEMA_PLATFORM, &st, &err) == EID_E_IO);
+	CHECK(st == NULL);
+}
+
+static eid_store *fresh(const char *name)
+{
+	eid_store *st = NULL;
+	eid_err err;
+	const char *p = db_path(name);
+	unlink(p);
+	REQUIRE(eid_store_open(p, EID_SCHEMA_AUTHORITY, &st, &err) == EID_OK);
+	return st;
+}
+
+static void append_n(eid_store *st, int n)
+{
+	eid_err err;
+	for (int i = 0; i < n; i++) {
+		char data[64];
+		snprintf(data, sizeof(data), "{\"decision\":%d}", i);
+		eid_audit_entry e;
+		REQUIRE(eid_store_audit_append(st, "verification.decided", "subj-hash", data,
+					       strlen(data), &e, &err) == EID_OK);
+		CHECK(e.seq == (uint64_t)i + 1);
+	}
+}
+
+static void test_audit_chain_verifies(void)
+{
+	eid_store *st = fresh("audit.db");
+	eid_err err;
+	uint64_t rows, bad;
+	CHECK(eid_store_audit_verify(st, &rows, &bad, &err) == EID_OK && rows == 0);
+	append_n(st, 10);
+	CHECK(eid_store_audit_verify(st, &rows, &bad, &err) == EID_OK);
+	CHECK(rows == 10 && bad == 0);
+	eid_store_close(st);
+}
+
+static void expect_broken_at(const char *name, const char *sql, uint64_t at)
+{
+	eid_store *st = fresh(name);
+	append_n(st, 6);
+	eid_store_close(st);
+	tamper(db_path(name), sql);
+	eid_err err;
+	REQUIRE(eid_store_open(db_path(name), EID_SCHEMA_AUTHORITY, &st, &err) == EID_OK);
+	uint64_t rows, bad;
+	CHECK(eid_store_audit_verify(st, &rows, &bad, &err) == EID_E_FORMAT);
+	if (bad != at)
+		fprintf(stderr, "  %s: broken at %llu, expected %llu (%s)\n", name,
+			(unsigned long long)bad, (unsigned long long)at, err.msg);
+	CHECK(bad == at);
+	eid_store_close(st);
+}
+
+static void test_audit_detects_edits_and_deletions(void)
+{
+	expect_broken_at("edit-event.db", "UPDATE audit SET event='card.revoked' WHERE seq=3", 3);
+	expect_broken_at("edit-time.db", "UPDATE audit SET time_ms=time_ms+1 WHERE seq=5", 5);
+	expect_broken_at("edit-data.db", "UPDATE audit SET data_hash=zeroblob(32) WHERE seq=2", 2);
+	expect_broken_at("delete-mid.db", "DELETE FROM audit WHERE seq=4", 4);
+	expect_broken_at("delete-first.db", "DELETE FROM audit WHERE seq=1", 1);
+	/* rehashing one row is not enough: the next row's link breaks */
+	expect_broken_at("relink.db",
+			 "UPDATE audit SET hash=(SELECT hash FROM audit WHERE seq=2) WHERE seq=3", 3);
+}
+
+static void test_audit_rejects_bad_fields(void)
+{
+	eid_store *st = fresh("fields.db");
+	eid_err err;
+	CHECK(eid_store_audit_append(st, "", "s", "x", 1, NULL, &err) == EID_E_INVALID_ARG);
+	CHECK(eid_store_audit_append(st, "bad\nevent", "s", "x", 1, NULL, &err) == EID_E_INVALID_ARG);
+	CHECK(eid_store_audit_append(st, "ok", "s", NULL, 5, NULL, &err) == EID_E_INVALID_ARG);
+	/* SQL in a field is data, nothing else */
+	CHECK(eid_store_audit_append(st, "x'); DROP TABLE audit; --", "s", "d", 1, NULL, &err) ==
+	      EID_OK);
+	uint64_t rows, bad;
+	CHECK(eid_store_audit_verify(st, &rows, &bad, &err) == EID_OK && rows == 1);
+	eid_store_close(st);
+}
+
+static void test_transactions(void)
+{
+	eid_store *st = fresh("tx.db");
+	eid_err err;
+	REQUIRE(eid_store_begin(st, &err) == EID_OK);
+	CHECK(eid_store_begin(st, &err) == EID_E_INVALID_ARG);
+	append_n(st, 3);
+	eid_store_rollback(st);
+	uint64_t rows, bad;
+	CHECK(eid_store_audit_verify(st, &rows, &bad, &err) == EID_OK && rows == 0);
+	REQUIRE(eid_store_begin(st, &err) == EID_OK);
+	append_n(st, 2);
+	CHECK(eid_store_commit(st, &err) == EID_OK);
+	CHECK(eid_store_commit(st, &err) == EID_E_INVALID_ARG);
+	CHECK(eid_store_audit_verify(st, &rows, &bad, &err) == EID_OK && rows == 2);
+	eid_store_close(st);
+}
+
+static void test_one_time_values(void)
+{
+	eid_store *st = fresh("nonces.db");
+	eid_err err;
+	CHECK(eid_store_nonce_use(st, "n-1", 1000, &err) == EID_OK);
+	CHECK(eid_store_nonce_use(st, "n-1", 5000, &err) == EID_E_CONFLICT); /* replay */
+	CHECK(eid_store_nonce_use(st, "n-2", 3000, &err) == EID_OK);
+	CHECK(eid_store_nonce_use(st, "", 3000, &err) == EID_E_INVALID_ARG);
+	uint64_t purged;
+	CHECK(eid_store_nonce_purge(st, 2000, &purged, &err) == EID_OK && purged == 1);
+	CHECK(eid_store_nonce_use(st, "n-2", 9000, &err) == EID_E_CONFLICT); /* not yet expired */
+	eid_store_close(st);
+	/* survives a reopen: the guard is durable */
+	REQUIRE(eid_store_open(db_path("nonces.db"), EID_SCHEMA_AUTHORITY, &st, &err) == EID_OK);
+	CHECK(eid_store_nonce_use(st, "n-2", 9000, &err) == EID_E_CONFLICT);
+	eid_store_close(st);
+}
+
+static void test_cleanup(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
+TEST_MAIN(test_open_migrates_once_and_is_private, test_bad_locations, test_audit_chain_verifies,
+	  test_audit_detects_edits_and_deletions, test_audit_rejects_bad_fields, test_transactions,
+	  test_one_time_values, test_cleanup)
