@@ -17,6 +17,13 @@
 	X(MODEL_WEIGHT_BYTES, 512u << 20,  1024u,   2047u << 20) /* all shards */         \
 	X(MODEL_NODES,        20000u,      1u,      1000000u) /* graph nodes */           \
 	X(MODEL_TENSOR_ELEMS, 64u << 20,   1u,      1u << 30) /* one tensor */            \
+	X(HTTP_BODY_BYTES,    1u << 20,    1024u,   256u << 20) /* body, auth routes */   \
+	X(HTTP_BODY_BYTES_UNAUTH, 64u << 10, 1024u, 256u << 20) /* public routes */       \
+	X(HTTP_REPLY_BYTES,   16u << 20,   1024u,   1u << 30) /* client reply */          \
+	X(HTTP_HEADER_BYTES,  32u << 10,   4096u,   1u << 20) /* headers, per conn */     \
+	X(HTTP_TIMEOUT_S,     30u,         1u,      3600u) /* idle or call, seconds */    \
+	X(HTTP_CONNECTIONS,   256u,        1u,      65536u) /* open, per server */        \
+	X(JSON_DEPTH,         32u,         1u,      1024u) /* nested arrays/objects */    \
 	X(FACES_PER_IMAGE,    64u,         1u,      896u) /* detections kept */
 
 typedef enum eid_limit_id {
