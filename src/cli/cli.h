@@ -3,7 +3,7 @@
 #define EID_CLI_H
 
 struct cli_cmd {
-	const char *group, *name;
+	const char *group, *name; /* name NULL: the group is the whole command */
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 };
@@ -16,5 +16,6 @@ int cmd_face_embed(int argc, char **argv);
 int cmd_face_compare(int argc, char **argv);
 int cmd_face_eval(int argc, char **argv);
 int cmd_face_bench(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

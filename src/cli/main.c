@@ -13,14 +13,15 @@ static const struct cli_cmd commands[] = {
 	{"face", "compare", cmd_face_compare, "A B: similarity score of two photos"},
 	{"face", "eval", cmd_face_eval, "PAIRS.csv [--root DIR]: FTA, EER, TAR at FAR 1e-2/1e-3"},
 	{"face", "bench", cmd_face_bench, "IMAGE [--repeat N] [--threads T]: time per stage"},
+	{"serve", NULL, cmd_serve, "[--data DIR] [--role both|authority|platform]: run the services"},
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: eid <group> <command> [args]\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  eid %s %-8s %s\n", commands[i].group, commands[i].name,
-			commands[i].summary);
+		fprintf(out, "  eid %s %-8s %s\n", commands[i].group,
+			commands[i].name ? commands[i].name : "", commands[i].summary);
 	fprintf(out, "\nEnvironment: EID_MODELS (model directory, default ./models)\n");
 }
 
@@ -30,10 +31,14 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (argc >= 3 && strcmp(argv[1], commands[i].group) == 0 &&
-		    strcmp(argv[2], commands[i].name) == 0)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].group) != 0)
+			continue;
+		if (!commands[i].name) /* a command without a subcommand */
+			return commands[i].fn(argc - 2, argv + 2);
+		if (argc >= 3 && strcmp(argv[2], commands[i].name) == 0)
 			return commands[i].fn(argc - 3, argv + 3);
+	}
 	fprintf(stderr, "eid: unknown command '%s%s%s'\n", argv[1], argc >= 3 ? " " : "",
 		argc >= 3 ? argv[2] : "");
 	usage(stderr);

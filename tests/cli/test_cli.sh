@@ -34,6 +34,17 @@ grep '/orl/.*,1$' "$SHARED/faces/dev/pairs.csv" | head -n 20 >>"$tmp/pairs.csv"
 grep '/orl/.*,0$' "$SHARED/faces/dev/pairs.csv" | head -n 20 >>"$tmp/pairs.csv"
 out=$("$EID" face eval "$tmp/pairs.csv" --root "$SHARED/faces/dev" --threads 2)
 ok "eval on 40 ORL pairs" 'echo "$out" | grep -q "\"failure_to_acquire\":0" && echo "$out" | grep -q "\"eer\":"'
+# serve: both listeners come up on ephemeral ports, print their URLs, and stop on TERM
+"$EID" serve --data "$tmp/data" --authority-port 0 --platform-port 0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+pid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q "platform listening" "$tmp/serve.out" && break; sleep 0.2; done
+ok "serve prints both listeners" 'grep -q "^authority listening on http://127.0.0.1:" "$tmp/serve.out" && grep -q "^platform listening on http://127.0.0.1:" "$tmp/serve.out"'
+ok "serve creates private key files" '[ "$(stat -c %a "$tmp/data/authority/keys/sealing.key")" = 600 ] && [ ! -e "$tmp/data/platform/keys/sealing.key" ]'
+kill "$pid"; wait "$pid"; rc=$?
+ok "serve stops cleanly on TERM" '[ $rc -eq 0 ]'
+"$EID" serve --role nobody >/dev/null 2>&1; rc=$?
+ok "serve refuses an unknown role" '[ $rc -eq 2 ]'
+
 "$EID" face nothing >/dev/null 2>&1
 ok "unknown command exits 2" '[ $? -eq 2 ]'
 echo "tests/cli/test_cli.sh: $pass passed, $fail failed"

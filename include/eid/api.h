@@ -1,0 +1,29 @@
+/* eid/api.h — the services on HTTP: each role's route table over the HTTP
+ * layer (eid/http.h). Handlers parse and check the request, call the
+ * service (eid/svc.h) and shape the answer; they hold no SQL and no keys.
+ *
+ *   eid_http_config cfg = {.name = "authority", .port = 8441};
+ *   eid_http_server *srv;
+ *   if (eid_api_authority_start(authority, &cfg, &srv, &err)) ...
+ *   printf("authority listening on %s\n", eid_http_server_url(srv));
+ *   ...
+ *   eid_http_server_free(srv);          // before closing the service
+ *
+ * Routes (docs/design.md; the API reference grows with the flows):
+ *   authority  GET /v1/keys   the published key set (eid_authority_key_set)
+ *   platform   GET /v1/keys   {"platform": its key set, "authority": the
+ *                             authority's, fetched from it and relayed as is}
+ * plus /healthz and /metrics on both.
+ */
+#ifndef EID_API_H
+#define EID_API_H
+
+#include "eid/http.h"
+#include "eid/svc.h"
+
+EID_MUST_CHECK eid_status eid_api_authority_start(eid_authority *a, const eid_http_config *cfg,
+						  eid_http_server **out, eid_err *err);
+EID_MUST_CHECK eid_status eid_api_platform_start(eid_platform *p, const eid_http_config *cfg,
+						 eid_http_server **out, eid_err *err);
+
+#endif

@@ -1,0 +1,102 @@
+/* eid serve: the authority and the platform as HTTP services. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "eid/api.h"
+
+static int port_arg(const char *s, uint16_t *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < 0 || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	const char *usage = "eid serve [--data DIR] [--role both|authority|platform] [--bind ADDR]\n"
+			    "          [--authority-port N] [--platform-port N] [--authority-url URL]";
+	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data";
+	const char *role = "both", *bind = "127.0.0.1", *authority_url = NULL;
+	uint16_t aport = 8441, pport = 8442;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int bad = 0;
+		if (!v)
+			bad = 1;
+		else if (strcmp(a, "--data") == 0)
+			data = argv[++i];
+		else if (strcmp(a, "--role") == 0)
+			role = argv[++i];
+		else if (strcmp(a, "--bind") == 0)
+			bind = argv[++i];
+		else if (strcmp(a, "--authority-url") == 0)
+			authority_url = argv[++i];
+		else if (strcmp(a, "--authority-port") == 0)
+			bad = port_arg(argv[++i], &aport);
+		else if (strcmp(a, "--platform-port") == 0)
+			bad = port_arg(argv[++i], &pport);
+		else
+			bad = 1;
+		if (bad) {
+			fprintf(stderr, "eid serve: bad or incomplete option '%s'\nusage: %s\n", a, usage);
+			return 2;
+		}
+	}
+	const int run_a = strcmp(role, "both") == 0 || strcmp(role, "authority") == 0;
+	const int run_p = strcmp(role, "both") == 0 || strcmp(role, "platform") == 0;
+	if (!run_a && !run_p) {
+		fprintf(stderr, "eid serve: unknown role '%s'\nusage: %s\n", role, usage);
+		return 2;
+	}
+	/* handler threads inherit this mask: only the main thread takes signals */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	eid_err err;
+	eid_status st = EID_OK;
+	eid_authority *a = NULL;
+	eid_platform *p = NULL;
+	eid_http_server *as = NULL, *ps = NULL;
+	char aurl[256];
+	if (run_a) {
+		eid_http_config cfg = {.name = "authority", .bind = bind, .port = aport};
+		if (!(st = eid_authority_open(data, &a, &err)) &&
+		    !(st = eid_api_authority_start(a, &cfg, &as, &err))) {
+			printf("authority listening on %s\n", eid_http_server_url(as));
+			snprintf(aurl, sizeof(aurl), "%s", eid_http_server_url(as));
+			if (!authority_url)
+				authority_url = aurl;
+		}
+	}
+	if (!st && run_p) {
+		eid_http_config cfg = {.name = "platform", .bind = bind, .port = pport};
+		if (!authority_url)
+			authority_url = "http://127.0.0.1:8441";
+		if (!(st = eid_platform_open(data, authority_url, &p, &err)) &&
+		    !(st = eid_api_platform_start(p, &cfg, &ps, &err)))
+			printf("platform listening on %s (authority at %s)\n", eid_http_server_url(ps),
+			       authority_url);
+	}
+	fflush(stdout);
+	if (!st) {
+		int sig;
+		sigwait(&sigs, &sig);
+		fprintf(stderr, "eid serve: signal %d, stopping\n", sig);
+	} else {
+		fprintf(stderr, "eid serve: %s (%s)\n", err.msg, eid_status_code(st));
+	}
+	eid_http_server_free(ps);
+	eid_http_server_free(as);
+	eid_platform_close(p);
+	eid_authority_close(a);
+	return st ? 1 : 0;
+}

@@ -1,0 +1,63 @@
+/* The authority: the register's keeper. So far: its keys and storage. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "eid/crypto.h"
+#include "eid/store.h"
+#include "eid/svc.h"
+#include "keydir.h"
+
+struct eid_authority {
+	eid_key *signing, *sealing, *pseudonym, *kek, *idhash;
+	eid_store *store;
+};
+
+eid_status eid_authority_open(const char *data_dir, eid_authority **out, eid_err *err)
+{
+	*out = NULL;
+	char dir[4096], keys[4200], db[4200];
+	snprintf(dir, sizeof(dir), "%s/authority", data_dir);
+	snprintf(keys, sizeof(keys), "%s/keys", dir);
+	snprintf(db, sizeof(db), "sqlite:%s/authority.db", dir);
+	eid_status st = eid_crypto_init(err);
+	if (!st)
+		st = svc_private_dir(keys, err);
+	if (st)
+		return st;
+	eid_authority *a = calloc(1, sizeof(*a));
+	if (!a)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	if ((st = svc_key_load_or_create(keys, "signing", EID_KEY_ED25519, &a->signing, err)) ||
+	    (st = svc_key_load_or_create(keys, "sealing", EID_KEY_X25519, &a->sealing, err)) ||
+	    (st = svc_key_load_or_create(keys, "pseudonym", EID_KEY_PAIRWISE, &a->pseudonym, err)) ||
+	    (st = svc_key_load_or_create(keys, "kek", EID_KEY_KEK, &a->kek, err)) ||
+	    (st = svc_key_load_or_create(keys, "idhash", EID_KEY_PAIRWISE, &a->idhash, err)) ||
+	    (st = eid_store_open(db, EID_SCHEMA_AUTHORITY, &a->store, err))) {
+		eid_err_prefix(err, "cannot open the authority in '%s'", data_dir);
+		eid_authority_close(a);
+		return st;
+	}
+	*out = a;
+	return EID_OK;
+}
+
+void eid_authority_close(eid_authority *a)
+{
+	if (!a)
+		return;
+	eid_store_close(a->store);
+	eid_key_free(a->signing);
+	eid_key_free(a->sealing);
+	eid_key_free(a->pseudonym);
+	eid_key_free(a->kek);
+	eid_key_free(a->idhash);
+	free(a);
+}
+
+json_t *eid_authority_key_set(const eid_authority *a)
+{
+	json_t *keys = json_array();
+	json_array_append_new(keys, svc_key_json(eid_key_pub(a->signing), "sig"));
+	json_array_append_new(keys, svc_key_json(eid_key_pub(a->sealing), "seal"));
+	return json_pack("{s:s, s:o}", "service", "authority", "keys", keys);
+}
