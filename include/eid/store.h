@@ -84,4 +84,25 @@ EID_MUST_CHECK eid_status eid_store_nonce_use(eid_store *st, const char *value,
 EID_MUST_CHECK eid_status eid_store_nonce_purge(eid_store *st, int64_t now_ms,
 						uint64_t *purged_out, eid_err *err);
 
+/* --- register (authority schema) ------------------------------------------
+ * A resident's row holds nothing in clear but opaque ids: the ID number only
+ * as its keyed hash, the identity record and the face template encrypted by
+ * the caller (under the KEK). */
+typedef struct eid_resident_row {
+	char person_id[48];          /* random, the register's own key */
+	uint8_t id_hash[32];         /* keyed hash of the ID number (unique) */
+	const uint8_t *record_ct;    /* encrypted identity record */
+	size_t record_len;
+	const uint8_t *template_ct;  /* encrypted face template */
+	size_t template_len;
+	const char *status;          /* "active", "held" */
+	int64_t created_ms;
+} eid_resident_row;
+
+/* EID_E_CONFLICT when a resident with the same id_hash exists. */
+EID_MUST_CHECK eid_status eid_store_resident_add(eid_store *st, const eid_resident_row *row,
+						 eid_err *err);
+EID_MUST_CHECK eid_status eid_store_resident_count(eid_store *st, uint64_t *count_out,
+						   eid_err *err);
+
 #endif

@@ -26,6 +26,7 @@
 #define EID_SVC_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "eid/status.h"
 
@@ -39,6 +40,28 @@ void eid_authority_close(eid_authority *a);
  * "alg":"Ed25519","x"}, {"kid","use":"seal","alg":"X25519","x"}]}; "x" is
  * the public key in base64url (a JWK OKP member). */
 json_t *eid_authority_key_set(const eid_authority *a);
+
+/* --- register import (flow 1) ------------------------------------------------
+ * A CSV with the header line id_number,name,birth_date,sex,address,photo
+ * (RFC 4180 quoting; photo paths relative to the CSV's directory). Each row is
+ * checked (the ID number's format and check digit, its birth date and sex
+ * against the other fields), its photo goes through the face engine (exactly
+ * one face), and the row is stored with the ID number only as a keyed hash,
+ * the record and the template encrypted under the KEK, and an audit entry.
+ * The photo itself is not kept. Bad rows are reported and skipped, good rows
+ * kept: one JSON line per row on `report` (NULL: none),
+ *   {"line":N,"status":"imported","person":"..."} or
+ *   {"line":N,"status":"rejected","code":"...","message":"..."}
+ * Messages name the field, never its value. models_dir: NULL for the face
+ * engine's default. Fails as a whole only if the file cannot be read or its
+ * header is wrong. */
+typedef struct eid_import_counts {
+	unsigned rows, imported, rejected;
+} eid_import_counts;
+
+EID_MUST_CHECK eid_status eid_authority_import(eid_authority *a, const char *csv_path,
+					       const char *models_dir, FILE *report,
+					       eid_import_counts *counts_out, eid_err *err);
 
 /* authority_url: where the platform reaches the authority ("http://...") */
 EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *authority_url,

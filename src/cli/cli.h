@@ -17,5 +17,6 @@ int cmd_face_compare(int argc, char **argv);
 int cmd_face_eval(int argc, char **argv);
 int cmd_face_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_authority_import(int argc, char **argv);
 
 #endif

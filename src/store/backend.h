@@ -22,6 +22,8 @@ typedef struct eid_store_backend {
 				 void *ctx, eid_err *err);
 	eid_status (*nonce_use)(void *impl, const char *value, int64_t expires_ms, eid_err *err);
 	eid_status (*nonce_purge)(void *impl, int64_t now_ms, uint64_t *purged_out, eid_err *err);
+	eid_status (*resident_add)(void *impl, const eid_resident_row *row, eid_err *err);
+	eid_status (*resident_count)(void *impl, uint64_t *count_out, eid_err *err);
 } eid_store_backend;
 
 extern const eid_store_backend eid_store_sqlite;

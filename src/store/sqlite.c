@@ -286,7 +286,44 @@ static eid_status sq_nonce_purge(void *impl, int64_t now_ms, uint64_t *purged_ou
 	return rc == SQLITE_DONE ? EID_OK : db_fail(q, err, "purge one-time values");
 }
 
+static eid_status sq_resident_add(void *impl, const eid_resident_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO residents (person_id, id_hash, record_ct, template_ct, status,"
+			       " created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "add a resident");
+	sqlite3_bind_text(st, 1, r->person_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, r->id_hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 3, r->record_ct, (int)r->record_len, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 4, r->template_ct, (int)r->template_len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, r->status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, r->created_ms);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return eid_fail(err, EID_E_CONFLICT, "the register already holds this ID number");
+	return rc == SQLITE_DONE ? EID_OK : db_fail(q, err, "add a resident");
+}
+
+static eid_status sq_resident_count(void *impl, uint64_t *count_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*count_out = 0;
+	if (sqlite3_prepare_v2(q->db, "SELECT count(*) FROM residents", -1, &st, NULL))
+		return db_fail(q, err, "count residents");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count_out = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "count residents");
+}
+
 const eid_store_backend eid_store_sqlite = {
 	"sqlite",      sq_open,         sq_close,      sq_begin,     sq_commit,     sq_rollback,
 	sq_audit_last, sq_audit_insert, sq_audit_scan, sq_nonce_use, sq_nonce_purge,
+	sq_resident_add, sq_resident_count,
 };

@@ -243,3 +243,15 @@ eid_status eid_store_nonce_purge(eid_store *st, int64_t now, uint64_t *purged_ou
 {
 	return st->be->nonce_purge(st->impl, now, purged_out, err);
 }
+
+eid_status eid_store_resident_add(eid_store *st, const eid_resident_row *row, eid_err *err)
+{
+	if (!row->person_id[0] || !row->record_ct || !row->template_ct || !row->status)
+		return eid_fail(err, EID_E_INVALID_ARG, "incomplete resident row");
+	return st->be->resident_add(st->impl, row, err);
+}
+
+eid_status eid_store_resident_count(eid_store *st, uint64_t *count_out, eid_err *err)
+{
+	return st->be->resident_count(st->impl, count_out, err);
+}

@@ -2,15 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "eid/crypto.h"
-#include "eid/store.h"
-#include "eid/svc.h"
 #include "keydir.h"
-
-struct eid_authority {
-	eid_key *signing, *sealing, *pseudonym, *kek, *idhash;
-	eid_store *store;
-};
+#include "svc_internal.h"
 
 eid_status eid_authority_open(const char *data_dir, eid_authority **out, eid_err *err)
 {
@@ -46,6 +39,7 @@ void eid_authority_close(eid_authority *a)
 	if (!a)
 		return;
 	eid_store_close(a->store);
+	eid_face_engine_free(a->faces);
 	eid_key_free(a->signing);
 	eid_key_free(a->sealing);
 	eid_key_free(a->pseudonym);

@@ -1,0 +1,23 @@
+/* svc/svc_internal.h — pieces shared inside src/svc. */
+#ifndef EID_SVC_INTERNAL_H
+#define EID_SVC_INTERNAL_H
+
+#include "eid/crypto.h"
+#include "eid/face.h"
+#include "eid/store.h"
+#include "eid/svc.h"
+
+struct eid_authority {
+	eid_key *signing, *sealing, *pseudonym, *kek, *idhash;
+	eid_store *store;
+	eid_face_engine *faces; /* loaded on first use */
+};
+
+/* The check character of an 18-character ID number's first 17 digits. */
+char svc_id_check_char(const char *first17);
+/* Format, check character, birth date and sex of an ID number, checked
+ * against the other fields; messages name fields, never values. */
+EID_MUST_CHECK eid_status svc_id_check(const char *id, const char *birth_date, const char *sex,
+				       eid_err *err);
+
+#endif
