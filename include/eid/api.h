@@ -13,6 +13,12 @@
  *   authority  GET /v1/keys   the published key set (eid_authority_key_set)
  *   platform   GET /v1/keys   {"platform": its key set, "authority": the
  *                             authority's, fetched from it and relayed as is}
+ *              POST /v1/verifications        relying party (Bearer rp_id.secret):
+ *                             {purpose, level} -> 201 {sid, exp, qr}
+ *              GET /v1/verifications/{sid}  relying party: its request's state
+ *              GET /v1/requests/{sid}       public: who asks, why, level, nonce
+ * Errors: 400 bad input, 401 no or bad credential, 403 not allowed, 404
+ * absent (or another party's), 410 expired.
  * plus /healthz and /metrics on both.
  */
 #ifndef EID_API_H

@@ -105,4 +105,46 @@ EID_MUST_CHECK eid_status eid_store_resident_add(eid_store *st, const eid_reside
 EID_MUST_CHECK eid_status eid_store_resident_count(eid_store *st, uint64_t *count_out,
 						   eid_err *err);
 
+/* --- relying parties, terminals, sessions (platform schema) ----------------
+ * Text fields are bounded by the caller (the service checks them); secrets
+ * are stored only as hashes. get: EID_E_NOT_FOUND when absent. */
+typedef struct eid_rp_row {
+	char rp_id[48];
+	char name[128];
+	uint8_t secret_hash[32];
+	char max_level[16]; /* "lightweight" or "full" */
+	int64_t created_ms;
+} eid_rp_row;
+
+typedef struct eid_terminal_row {
+	char term_id[48];
+	char name[128];
+	uint8_t public_key[32];
+	char status[16];
+	int64_t created_ms;
+} eid_terminal_row;
+
+typedef struct eid_session_row {
+	char sid[48];
+	char type[16];     /* "verify", "enrol" */
+	char owner[48];    /* rp_id or term_id */
+	char nonce[48];
+	int64_t exp_ms;
+	char state[16];    /* "pending", "answered", ... */
+	char purpose[256]; /* verify: what the relying party says it is for */
+	char level[16];
+} eid_session_row;
+
+EID_MUST_CHECK eid_status eid_store_rp_add(eid_store *st, const eid_rp_row *row, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_rp_get(eid_store *st, const char *rp_id, eid_rp_row *out,
+					   eid_err *err);
+EID_MUST_CHECK eid_status eid_store_terminal_add(eid_store *st, const eid_terminal_row *row,
+						 eid_err *err);
+EID_MUST_CHECK eid_status eid_store_terminal_get(eid_store *st, const char *term_id,
+						 eid_terminal_row *out, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_session_add(eid_store *st, const eid_session_row *row,
+						eid_err *err);
+EID_MUST_CHECK eid_status eid_store_session_get(eid_store *st, const char *sid,
+						eid_session_row *out, eid_err *err);
+
 #endif

@@ -69,5 +69,49 @@ EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *au
 void eid_platform_close(eid_platform *p);
 json_t *eid_platform_key_set(const eid_platform *p);
 const char *eid_platform_authority_url(const eid_platform *p);
+/* The platform's own address as apps reach it (put in QR payloads). */
+EID_MUST_CHECK eid_status eid_platform_set_public_url(eid_platform *p, const char *url,
+						      eid_err *err);
+
+/* --- registration by an administrator (flow 2) -----------------------------
+ * A relying party gets an id and a secret, returned once and stored only as
+ * a hash; it authenticates as "Bearer <rp_id>.<secret>". max_level is
+ * "lightweight" or "full": the highest level it may ask for. A terminal is
+ * registered with the public key it generated (base64url Ed25519). Names are
+ * 1-100 printable characters. */
+#define EID_CREDENTIAL_ID_LEN 22     /* random id, base64url */
+#define EID_CREDENTIAL_SECRET_LEN 43 /* 32 random bytes, base64url */
+
+EID_MUST_CHECK eid_status eid_platform_add_rp(eid_platform *p, const char *name,
+					      const char *max_level,
+					      char rp_id_out[EID_CREDENTIAL_ID_LEN + 1],
+					      char secret_out[EID_CREDENTIAL_SECRET_LEN + 1],
+					      eid_err *err);
+EID_MUST_CHECK eid_status eid_platform_add_terminal(eid_platform *p, const char *name,
+						    const char *public_key_b64,
+						    char term_id_out[EID_CREDENTIAL_ID_LEN + 1],
+						    eid_err *err);
+/* Checks a bearer credential in constant time; EID_E_DENIED if it is wrong.
+ * On success copies the relying party's id. */
+EID_MUST_CHECK eid_status eid_platform_rp_auth(eid_platform *p, const char *credential,
+					       char rp_id_out[EID_CREDENTIAL_ID_LEN + 1],
+					       eid_err *err);
+
+/* --- verification requests (flow 5, first step) ----------------------------
+ * A relying party asks (purpose: 1-200 printable characters; level at most
+ * its max_level, else EID_E_DENIED). The answer is
+ *   {"sid", "exp" (unix ms, 5 minutes on), "qr"}
+ * where qr is base64url of the platform-signed JSON {v, type:"verify", sid,
+ * nonce, exp, platform} that the app scans. get answers only the relying
+ * party that asked (EID_E_NOT_FOUND for anyone else); request_info is what
+ * the app shows the resident before consent: who asks, why, at which level. */
+EID_MUST_CHECK eid_status eid_platform_verification_new(eid_platform *p, const char *rp_id,
+							const char *purpose, const char *level,
+							json_t **out, eid_err *err);
+EID_MUST_CHECK eid_status eid_platform_verification_get(eid_platform *p, const char *rp_id,
+							const char *sid, json_t **out,
+							eid_err *err);
+EID_MUST_CHECK eid_status eid_platform_request_info(eid_platform *p, const char *sid,
+						    json_t **out, eid_err *err);
 
 #endif

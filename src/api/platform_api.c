@@ -1,5 +1,7 @@
 /* The platform's HTTP routes. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "eid/api.h"
 
@@ -27,12 +29,107 @@ static void get_keys(void *ctx, const eid_http_request *req, eid_http_response *
 						 authority));
 }
 
+enum { AUTH_RP = 1 };
+
+/* "Authorization: Bearer <rp_id>.<secret>" -> the relying party's id */
+static eid_status auth(void *ctx, unsigned kind, eid_http_request *req, eid_http_response *resp)
+{
+	(void)resp;
+	eid_err err;
+	const char *h = eid_http_header(req, "Authorization");
+	if (kind != AUTH_RP || !h || strncmp(h, "Bearer ", 7) != 0)
+		return EID_E_DENIED;
+	char *rp = malloc(EID_CREDENTIAL_ID_LEN + 1);
+	if (!rp)
+		return EID_E_NOMEM;
+	eid_status st = eid_platform_rp_auth(ctx, h + 7, rp, &err);
+	if (st) {
+		free(rp);
+		return st;
+	}
+	req->principal = rp;
+	req->principal_free = free;
+	return EID_OK;
+}
+
+static int http_status(eid_status st)
+{
+	switch (st) {
+	case EID_E_INVALID_ARG:
+	case EID_E_FORMAT:
+		return 400;
+	case EID_E_DENIED:
+		return 403;
+	case EID_E_NOT_FOUND:
+		return 404;
+	case EID_E_CONFLICT:
+		return 409;
+	case EID_E_EXPIRED:
+		return 410;
+	case EID_E_LIMIT:
+		return 413;
+	default:
+		return 500;
+	}
+}
+
+static void reply(eid_http_response *resp, int ok_status, eid_status st, json_t *body,
+		  const eid_err *err)
+{
+	if (st)
+		eid_http_error_status(resp, http_status(st), st, err);
+	else
+		eid_http_reply_json(resp, ok_status, body);
+}
+
+static void post_verification(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *purpose = json_object_get(req->json, "purpose"),
+	       *level = json_object_get(req->json, "level");
+	if (!json_is_object(req->json) || !json_is_string(purpose) || !json_is_string(level)) {
+		eid_http_error(resp, 400, "bad_request",
+			       "body must be {\"purpose\": string, \"level\": string}");
+		return;
+	}
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_verification_new(ctx, req->principal, json_string_value(purpose),
+						      json_string_value(level), &out, &err);
+	reply(resp, 201, st, out, &err);
+}
+
+static void get_verification(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_verification_get(ctx, req->principal,
+						      eid_http_param(req, "sid"), &out, &err);
+	reply(resp, 200, st, out, &err);
+}
+
+static void get_request(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_request_info(ctx, eid_http_param(req, "sid"), &out, &err);
+	reply(resp, 200, st, out, &err);
+}
+
 static const eid_http_route routes[] = {
 	{"GET", "/v1/keys", get_keys, 0, 0, 0},
+	{"POST", "/v1/verifications", post_verification, AUTH_RP, 4096, 0},
+	{"GET", "/v1/verifications/{sid}", get_verification, AUTH_RP, 0, 0},
+	{"GET", "/v1/requests/{sid}", get_request, 0, 0, 0},
 };
 
 eid_status eid_api_platform_start(eid_platform *p, const eid_http_config *cfg,
 				  eid_http_server **out, eid_err *err)
 {
-	return eid_http_server_new(cfg, routes, sizeof(routes) / sizeof(routes[0]), p, out, err);
+	eid_http_config c = *cfg;
+	c.auth = auth;
+	eid_status st = eid_http_server_new(&c, routes, sizeof(routes) / sizeof(routes[0]), p, out,
+					    err);
+	if (!st)
+		st = eid_platform_set_public_url(p, eid_http_server_url(*out), err);
+	return st;
 }

@@ -18,5 +18,7 @@ int cmd_face_eval(int argc, char **argv);
 int cmd_face_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_authority_import(int argc, char **argv);
+int cmd_platform_add_rp(int argc, char **argv);
+int cmd_platform_add_terminal(int argc, char **argv);
 
 #endif

@@ -15,6 +15,10 @@ static const struct cli_cmd commands[] = {
 	{"face", "bench", cmd_face_bench, "IMAGE [--repeat N] [--threads T]: time per stage"},
 	{"authority", "import", cmd_authority_import,
 	 "FILE.csv [--data DIR]: load register rows (id_number,name,birth_date,sex,address,photo)"},
+	{"platform", "add-rp", cmd_platform_add_rp,
+	 "--name N --level lightweight|full: register a relying party (credential printed once)"},
+	{"platform", "add-terminal", cmd_platform_add_terminal,
+	 "--name N --key PUB: register a trusted terminal's Ed25519 key"},
 	{"serve", NULL, cmd_serve, "[--data DIR] [--role both|authority|platform]: run the services"},
 };
 

@@ -24,6 +24,13 @@ typedef struct eid_store_backend {
 	eid_status (*nonce_purge)(void *impl, int64_t now_ms, uint64_t *purged_out, eid_err *err);
 	eid_status (*resident_add)(void *impl, const eid_resident_row *row, eid_err *err);
 	eid_status (*resident_count)(void *impl, uint64_t *count_out, eid_err *err);
+	eid_status (*rp_add)(void *impl, const eid_rp_row *row, eid_err *err);
+	eid_status (*rp_get)(void *impl, const char *rp_id, eid_rp_row *out, eid_err *err);
+	eid_status (*terminal_add)(void *impl, const eid_terminal_row *row, eid_err *err);
+	eid_status (*terminal_get)(void *impl, const char *term_id, eid_terminal_row *out,
+				   eid_err *err);
+	eid_status (*session_add)(void *impl, const eid_session_row *row, eid_err *err);
+	eid_status (*session_get)(void *impl, const char *sid, eid_session_row *out, eid_err *err);
 } eid_store_backend;
 
 extern const eid_store_backend eid_store_sqlite;

@@ -56,6 +56,9 @@ static const char *const platform_migrations[] = {
 	"CREATE TABLE audit ("
 	"  seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, event TEXT NOT NULL,"
 	"  subject TEXT NOT NULL, data_hash BLOB NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL);",
+	/* 2: what a verification request is for, and at which level */
+	"ALTER TABLE sessions ADD COLUMN purpose TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE sessions ADD COLUMN level TEXT NOT NULL DEFAULT '';",
 };
 
 static eid_status db_fail(sq *q, eid_err *err, const char *what)
@@ -322,8 +325,158 @@ static eid_status sq_resident_count(void *impl, uint64_t *count_out, eid_err *er
 	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "count residents");
 }
 
+/* binds text parameters 1..n, runs an INSERT; EID_E_CONFLICT on a duplicate */
+static eid_status insert(sq *q, sqlite3_stmt *st, const char *what, eid_err *err)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return eid_fail(err, EID_E_CONFLICT, "cannot %s: it exists already", what);
+	return rc == SQLITE_DONE ? EID_OK : db_fail(q, err, what);
+}
+
+static void col_text(sqlite3_stmt *st, int col, char *out, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
+static eid_status sq_rp_add(void *impl, const eid_rp_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO relying_parties (rp_id, name, secret_hash, max_level,"
+			       " created_ms) VALUES (?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "add a relying party");
+	sqlite3_bind_text(st, 1, r->rp_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 3, r->secret_hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->max_level, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, r->created_ms);
+	return insert(q, st, "add a relying party", err);
+}
+
+static eid_status sq_rp_get(void *impl, const char *rp_id, eid_rp_row *out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT rp_id, name, secret_hash, max_level, created_ms FROM"
+			       " relying_parties WHERE rp_id = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read a relying party");
+	sqlite3_bind_text(st, 1, rp_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, out->rp_id, sizeof(out->rp_id));
+		col_text(st, 1, out->name, sizeof(out->name));
+		copy_blob(st, 2, out->secret_hash);
+		col_text(st, 3, out->max_level, sizeof(out->max_level));
+		out->created_ms = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such relying party");
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read a relying party");
+}
+
+static eid_status sq_terminal_add(void *impl, const eid_terminal_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO terminals (term_id, name, public_key, status, created_ms)"
+			       " VALUES (?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "add a terminal");
+	sqlite3_bind_text(st, 1, r->term_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 3, r->public_key, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, r->created_ms);
+	return insert(q, st, "add a terminal", err);
+}
+
+static eid_status sq_terminal_get(void *impl, const char *term_id, eid_terminal_row *out,
+				  eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT term_id, name, public_key, status, created_ms FROM terminals"
+			       " WHERE term_id = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read a terminal");
+	sqlite3_bind_text(st, 1, term_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, out->term_id, sizeof(out->term_id));
+		col_text(st, 1, out->name, sizeof(out->name));
+		copy_blob(st, 2, out->public_key);
+		col_text(st, 3, out->status, sizeof(out->status));
+		out->created_ms = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such terminal");
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read a terminal");
+}
+
+static eid_status sq_session_add(void *impl, const eid_session_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO sessions (sid, type, owner, nonce, exp_ms, state, purpose,"
+			       " level) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "add a session");
+	sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->type, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, r->owner, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->nonce, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, r->exp_ms);
+	sqlite3_bind_text(st, 6, r->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, r->purpose, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, r->level, -1, SQLITE_TRANSIENT);
+	return insert(q, st, "add a session", err);
+}
+
+static eid_status sq_session_get(void *impl, const char *sid, eid_session_row *out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT sid, type, owner, nonce, exp_ms, state, purpose, level FROM"
+			       " sessions WHERE sid = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read a session");
+	sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, out->sid, sizeof(out->sid));
+		col_text(st, 1, out->type, sizeof(out->type));
+		col_text(st, 2, out->owner, sizeof(out->owner));
+		col_text(st, 3, out->nonce, sizeof(out->nonce));
+		out->exp_ms = sqlite3_column_int64(st, 4);
+		col_text(st, 5, out->state, sizeof(out->state));
+		col_text(st, 6, out->purpose, sizeof(out->purpose));
+		col_text(st, 7, out->level, sizeof(out->level));
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such session");
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read a session");
+}
+
 const eid_store_backend eid_store_sqlite = {
 	"sqlite",      sq_open,         sq_close,      sq_begin,     sq_commit,     sq_rollback,
 	sq_audit_last, sq_audit_insert, sq_audit_scan, sq_nonce_use, sq_nonce_purge,
-	sq_resident_add, sq_resident_count,
+	sq_resident_add, sq_resident_count, sq_rp_add, sq_rp_get, sq_terminal_add, sq_terminal_get,
+	sq_session_add, sq_session_get,
 };

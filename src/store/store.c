@@ -255,3 +255,36 @@ eid_status eid_store_resident_count(eid_store *st, uint64_t *count_out, eid_err 
 {
 	return st->be->resident_count(st->impl, count_out, err);
 }
+
+/* forwarding only: the backends own the rows' storage */
+eid_status eid_store_rp_add(eid_store *st, const eid_rp_row *row, eid_err *err)
+{
+	return st->be->rp_add(st->impl, row, err);
+}
+
+eid_status eid_store_rp_get(eid_store *st, const char *rp_id, eid_rp_row *out, eid_err *err)
+{
+	return st->be->rp_get(st->impl, rp_id, out, err);
+}
+
+eid_status eid_store_terminal_add(eid_store *st, const eid_terminal_row *row, eid_err *err)
+{
+	return st->be->terminal_add(st->impl, row, err);
+}
+
+eid_status eid_store_terminal_get(eid_store *st, const char *term_id, eid_terminal_row *out,
+				  eid_err *err)
+{
+	return st->be->terminal_get(st->impl, term_id, out, err);
+}
+
+eid_status eid_store_session_add(eid_store *st, const eid_session_row *row, eid_err *err)
+{
+	return st->be->session_add(st->impl, row, err);
+}
+
+eid_status eid_store_session_get(eid_store *st, const char *sid, eid_session_row *out,
+				 eid_err *err)
+{
+	return st->be->session_get(st->impl, sid, out, err);
+}

@@ -2,7 +2,9 @@
  * holds none of the authority's secrets. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
+#include <time.h>
 
 #include "eid/crypto.h"
 #include "eid/store.h"
@@ -13,7 +15,10 @@ struct eid_platform {
 	eid_key *signing;
 	eid_store *store;
 	char *authority_url;
+	char public_url[256];
 };
+
+#define SESSION_MS (5 * 60 * 1000)
 
 eid_status eid_platform_open(const char *data_dir, const char *authority_url, eid_platform **out,
 			     eid_err *err)
@@ -68,4 +73,215 @@ json_t *eid_platform_key_set(const eid_platform *p)
 const char *eid_platform_authority_url(const eid_platform *p)
 {
 	return p->authority_url;
+}
+
+eid_status eid_platform_set_public_url(eid_platform *p, const char *url, eid_err *err)
+{
+	if (!url || strlen(url) >= sizeof(p->public_url) ||
+	    (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+		return eid_fail(err, EID_E_INVALID_ARG, "public url must be http(s), under %zu bytes",
+				sizeof(p->public_url));
+	snprintf(p->public_url, sizeof(p->public_url), "%s", url);
+	return EID_OK;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 1..max printable ASCII or UTF-8, no control characters */
+static int good_text(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > max)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int level_rank(const char *level)
+{
+	return !level ? -1 : strcmp(level, "lightweight") == 0 ? 1 : strcmp(level, "full") == 0 ? 2 : -1;
+}
+
+static void secret_hash(const char *secret, uint8_t out[32])
+{
+	crypto_generichash(out, 32, (const uint8_t *)secret, strlen(secret), NULL, 0);
+}
+
+eid_status eid_platform_add_rp(eid_platform *p, const char *name, const char *max_level,
+			       char rp_id_out[EID_CREDENTIAL_ID_LEN + 1],
+			       char secret_out[EID_CREDENTIAL_SECRET_LEN + 1], eid_err *err)
+{
+	if (!good_text(name, 100))
+		return eid_fail(err, EID_E_INVALID_ARG, "name must be 1-100 printable characters");
+	if (level_rank(max_level) < 0)
+		return eid_fail(err, EID_E_INVALID_ARG, "level must be lightweight or full");
+	eid_rp_row row;
+	memset(&row, 0, sizeof(row));
+	eid_crypto_random_id(row.rp_id);
+	uint8_t raw[32];
+	eid_crypto_random(raw, sizeof(raw));
+	eid_status st = eid_b64url_encode(raw, sizeof(raw), secret_out,
+					  EID_CREDENTIAL_SECRET_LEN + 1, err);
+	sodium_memzero(raw, sizeof(raw));
+	if (st)
+		return st;
+	secret_hash(secret_out, row.secret_hash);
+	snprintf(row.name, sizeof(row.name), "%s", name);
+	snprintf(row.max_level, sizeof(row.max_level), "%s", max_level);
+	row.created_ms = now_ms();
+	if (!(st = eid_store_rp_add(p->store, &row, err)))
+		st = eid_store_audit_append(p->store, "rp.registered", row.rp_id, row.name,
+					    strlen(row.name), NULL, err);
+	if (st) {
+		sodium_memzero(secret_out, EID_CREDENTIAL_SECRET_LEN + 1);
+		return st;
+	}
+	snprintf(rp_id_out, EID_CREDENTIAL_ID_LEN + 1, "%s", row.rp_id);
+	return EID_OK;
+}
+
+eid_status eid_platform_add_terminal(eid_platform *p, const char *name, const char *public_key_b64,
+				     char term_id_out[EID_CREDENTIAL_ID_LEN + 1], eid_err *err)
+{
+	if (!good_text(name, 100))
+		return eid_fail(err, EID_E_INVALID_ARG, "name must be 1-100 printable characters");
+	eid_terminal_row row;
+	memset(&row, 0, sizeof(row));
+	eid_pubkey pub;
+	eid_status st = eid_pubkey_from_b64(EID_KEY_ED25519, public_key_b64,
+					    public_key_b64 ? strlen(public_key_b64) : 0, NULL, &pub,
+					    err);
+	if (st)
+		return eid_fail(err, EID_E_INVALID_ARG, "key must be a base64url Ed25519 public key");
+	memcpy(row.public_key, pub.key, 32);
+	eid_crypto_random_id(row.term_id);
+	snprintf(row.name, sizeof(row.name), "%s", name);
+	snprintf(row.status, sizeof(row.status), "active");
+	row.created_ms = now_ms();
+	if (!(st = eid_store_terminal_add(p->store, &row, err)))
+		st = eid_store_audit_append(p->store, "terminal.registered", row.term_id, pub.kid,
+					    strlen(pub.kid), NULL, err);
+	if (!st)
+		snprintf(term_id_out, EID_CREDENTIAL_ID_LEN + 1, "%s", row.term_id);
+	return st;
+}
+
+eid_status eid_platform_rp_auth(eid_platform *p, const char *credential,
+				char rp_id_out[EID_CREDENTIAL_ID_LEN + 1], eid_err *err)
+{
+	const char *dot = credential ? strchr(credential, '.') : NULL;
+	if (!dot || dot - credential != EID_CREDENTIAL_ID_LEN ||
+	    strlen(dot + 1) != EID_CREDENTIAL_SECRET_LEN)
+		return eid_fail(err, EID_E_DENIED, "malformed credential");
+	char id[EID_CREDENTIAL_ID_LEN + 1];
+	memcpy(id, credential, EID_CREDENTIAL_ID_LEN);
+	id[EID_CREDENTIAL_ID_LEN] = 0;
+	eid_rp_row row;
+	uint8_t h[32];
+	secret_hash(dot + 1, h);
+	eid_status st = eid_store_rp_get(p->store, id, &row, err);
+	if (st == EID_E_NOT_FOUND || (!st && !eid_crypto_equal(h, row.secret_hash, 32)))
+		return eid_fail(err, EID_E_DENIED, "unknown relying party or wrong secret");
+	if (st)
+		return st;
+	snprintf(rp_id_out, EID_CREDENTIAL_ID_LEN + 1, "%s", row.rp_id);
+	return EID_OK;
+}
+
+eid_status eid_platform_verification_new(eid_platform *p, const char *rp_id, const char *purpose,
+					 const char *level, json_t **out, eid_err *err)
+{
+	*out = NULL;
+	if (!good_text(purpose, 200))
+		return eid_fail(err, EID_E_INVALID_ARG, "purpose must be 1-200 printable characters");
+	if (level_rank(level) < 0)
+		return eid_fail(err, EID_E_INVALID_ARG, "level must be lightweight or full");
+	eid_rp_row rp;
+	eid_status st = eid_store_rp_get(p->store, rp_id, &rp, err);
+	if (st)
+		return st;
+	if (level_rank(level) > level_rank(rp.max_level))
+		return eid_fail(err, EID_E_DENIED, "this relying party may not ask for level %s",
+				level);
+	eid_session_row s;
+	memset(&s, 0, sizeof(s));
+	eid_crypto_random_id(s.sid);
+	eid_crypto_random_id(s.nonce);
+	snprintf(s.type, sizeof(s.type), "verify");
+	snprintf(s.owner, sizeof(s.owner), "%s", rp_id);
+	snprintf(s.state, sizeof(s.state), "pending");
+	snprintf(s.purpose, sizeof(s.purpose), "%s", purpose);
+	snprintf(s.level, sizeof(s.level), "%s", level);
+	s.exp_ms = now_ms() + SESSION_MS;
+	if ((st = eid_store_session_add(p->store, &s, err)))
+		return st;
+
+	json_t *payload = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s}", "v", 1, "type", "verify",
+				    "sid", s.sid, "nonce", s.nonce, "exp", (json_int_t)s.exp_ms,
+				    "platform", p->public_url);
+	if (!payload)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	st = eid_sign_json(p->signing, payload, err);
+	char *text = st ? NULL : json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(payload);
+	if (!st && !text)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	char *qr = NULL;
+	if (!st) {
+		const size_t cap = EID_B64URL_LEN(strlen(text)) + 1;
+		qr = malloc(cap);
+		st = qr ? eid_b64url_encode((const uint8_t *)text, strlen(text), qr, cap, err)
+			: eid_fail(err, EID_E_NOMEM, "out of memory");
+	}
+	free(text);
+	if (!st)
+		*out = json_pack("{s:s, s:I, s:s}", "sid", s.sid, "exp", (json_int_t)s.exp_ms, "qr", qr);
+	free(qr);
+	if (!st && !*out)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	return st;
+}
+
+eid_status eid_platform_verification_get(eid_platform *p, const char *rp_id, const char *sid,
+					 json_t **out, eid_err *err)
+{
+	*out = NULL;
+	eid_session_row s;
+	eid_status st = eid_store_session_get(p->store, sid, &s, err);
+	if (!st && (strcmp(s.type, "verify") != 0 || strcmp(s.owner, rp_id) != 0))
+		st = eid_fail(err, EID_E_NOT_FOUND, "no such session"); /* others' look absent */
+	if (st)
+		return st;
+	const char *state = strcmp(s.state, "pending") == 0 && now_ms() > s.exp_ms ? "expired"
+										  : s.state;
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:I}", "sid", s.sid, "state", state, "purpose",
+			 s.purpose, "level", s.level, "exp", (json_int_t)s.exp_ms);
+	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
+}
+
+eid_status eid_platform_request_info(eid_platform *p, const char *sid, json_t **out, eid_err *err)
+{
+	*out = NULL;
+	eid_session_row s;
+	eid_rp_row rp;
+	eid_status st = eid_store_session_get(p->store, sid, &s, err);
+	if (!st && strcmp(s.type, "verify") != 0)
+		st = eid_fail(err, EID_E_NOT_FOUND, "no such session");
+	if (!st && now_ms() > s.exp_ms)
+		st = eid_fail(err, EID_E_EXPIRED, "this request has expired");
+	if (!st)
+		st = eid_store_rp_get(p->store, s.owner, &rp, err);
+	if (st)
+		return st;
+	*out = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:I}", "sid", s.sid, "rp", "id",
+			 rp.rp_id, "name", rp.name, "purpose", s.purpose, "level", s.level, "nonce",
+			 s.nonce, "exp", (json_int_t)s.exp_ms);
+	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
