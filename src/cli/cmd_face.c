@@ -1,5 +1,6 @@
 /* eid face detect|embed|compare|eval|bench */
 #include <pthread.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,19 +10,13 @@
 #include "eid/face.h"
 #include "eid/util.h"
 
+/* a JSON string literal, escaped by jansson */
 static void json_str(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
+	json_t *j = json_string(s);
+	if (!j || json_dumpf(j, out, JSON_ENCODE_ANY) != 0)
+		fputs("\"\"", out); /* not UTF-8: an empty string rather than bad JSON */
+	json_decref(j);
 }
 
 static void json_error(FILE *out, const char *image, eid_status st, const eid_err *err)

@@ -1,4 +1,5 @@
 /* The loaded model's accessors and description. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +48,13 @@ int eid_model_input_shape(const eid_model *m, int64_t dims_out[6])
 	return s->rank;
 }
 
+/* a JSON string literal, escaped by jansson */
 static void json_str(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
+	json_t *j = json_string(s);
+	if (!j || json_dumpf(j, out, JSON_ENCODE_ANY) != 0)
+		fputs("\"\"", out); /* not UTF-8: an empty string rather than bad JSON */
+	json_decref(j);
 }
 
 void eid_model_describe_json(const eid_model *m, FILE *out)

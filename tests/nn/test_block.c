@@ -6,25 +6,8 @@
 
 #include "../../src/nn/kernels_block.h"
 #include "test.h"
+#include "testrand.h"
 
-static uint32_t seed = 12345;
-static float frand(void)
-{
-	seed = seed * 1664525u + 1013904223u;
-	return (float)(seed >> 8) / (float)(1u << 24) * 2.0f - 1.0f;
-}
-static int irand(int lo, int hi)
-{
-	seed = seed * 1664525u + 1013904223u;
-	return lo + (int)((seed >> 8) % (uint32_t)(hi - lo + 1));
-}
-static float *randv(size_t n)
-{
-	float *v = malloc(n * sizeof(float) + 16);
-	for (size_t i = 0; i < n; i++)
-		v[i] = frand();
-	return v;
-}
 
 static void one_case(pthreadpool_t pool)
 {
@@ -38,8 +21,8 @@ static void one_case(pthreadpool_t pool)
 	dw.stride[0] = dw.stride[1] = irand(1, 2);
 	dw.dilation[0] = dw.dilation[1] = 1;
 	dw.padding = irand(0, 2) ? NN_PAD_SAME : NN_PAD_VALID;
-	dw.data = randv((size_t)k * k * C);
-	dw.bias = irand(0, 1) ? randv((size_t)C) : NULL;
+	dw.data = randv((size_t)k * k * C, 1.0f);
+	dw.bias = irand(0, 1) ? randv((size_t)C, 1.0f) : NULL;
 	dw.clamp_min = irand(0, 1) ? 0.0f : -INFINITY;
 	dw.clamp_max = INFINITY;
 	nn_window win;
@@ -53,24 +36,24 @@ static void one_case(pthreadpool_t pool)
 	pw.out_c = O;
 	pw.ksize[0] = pw.ksize[1] = 1;
 	pw.stride[0] = pw.stride[1] = pw.dilation[0] = pw.dilation[1] = 1;
-	pw.data = randv((size_t)C * O);
-	pw.bias = irand(0, 1) ? randv((size_t)O) : NULL;
+	pw.data = randv((size_t)C * O, 1.0f);
+	pw.bias = irand(0, 1) ? randv((size_t)O, 1.0f) : NULL;
 	pw.clamp_min = -INFINITY;
 	pw.clamp_max = INFINITY;
 	add.op = NN_ADD;
 	add.clamp_min = irand(0, 1) ? 0.0f : -INFINITY;
 	add.clamp_max = irand(0, 3) ? INFINITY : 0.5f;
 	add.out_c = O;
-	add.prelu = irand(0, 2) ? NULL : randv((size_t)O); /* a fused prelu, as in FaceMesh */
+	add.prelu = irand(0, 2) ? NULL : randv((size_t)O, 1.0f); /* a fused prelu, as in FaceMesh */
 	REQUIRE(nn_block_fits(&dw, &pw, W, win.out_w));
 
 	const size_t nin = (size_t)H * W * C, nmid = (size_t)win.out_h * win.out_w * C,
 		     nout = (size_t)win.out_h * win.out_w * O;
-	nn_tensor x = {{4, {1, H, W, C}}, randv(nin)};
-	nn_tensor r = {{4, {1, win.out_h, win.out_w, O}}, randv(nout)};
-	nn_tensor mid = {{4, {1, win.out_h, win.out_w, C}}, randv(nmid)};
-	nn_tensor conv = {r.shape, randv(nout)}, want = {r.shape, randv(nout)},
-		  got = {r.shape, randv(nout)};
+	nn_tensor x = {{4, {1, H, W, C}}, randv(nin, 1.0f)};
+	nn_tensor r = {{4, {1, win.out_h, win.out_w, O}}, randv(nout, 1.0f)};
+	nn_tensor mid = {{4, {1, win.out_h, win.out_w, C}}, randv(nmid, 1.0f)};
+	nn_tensor conv = {r.shape, randv(nout, 1.0f)}, want = {r.shape, randv(nout, 1.0f)},
+		  got = {r.shape, randv(nout, 1.0f)};
 	nn_ref_dwconv2d(&dw, &x, &mid);
 	nn_ref_conv2d(&pw, &mid, &conv);
 	nn_ref_binary(NN_ADD, &conv, &r, &want);
@@ -96,6 +79,7 @@ static void one_case(pthreadpool_t pool)
 
 static void test_block_matches_reference_one_thread(void)
 {
+	test_seed = 12345;
 	for (int i = 0; i < 150; i++)
 		one_case(NULL);
 }
@@ -143,16 +127,16 @@ static void chain_case(int k, int bands, pthreadpool_t pool)
 		dw[i].ksize[0] = dw[i].ksize[1] = 3;
 		dw[i].stride[0] = dw[i].stride[1] = dw[i].dilation[0] = dw[i].dilation[1] = 1;
 		dw[i].padding = NN_PAD_SAME;
-		dw[i].data = randv((size_t)9 * C);
-		dw[i].bias = irand(0, 1) ? randv((size_t)C) : NULL;
+		dw[i].data = randv((size_t)9 * C, 1.0f);
+		dw[i].bias = irand(0, 1) ? randv((size_t)C, 1.0f) : NULL;
 		dw[i].clamp_min = -INFINITY;
 		dw[i].clamp_max = INFINITY;
 		pw[i].op = NN_CONV2D;
 		pw[i].in_c = pw[i].out_c = C;
 		pw[i].ksize[0] = pw[i].ksize[1] = pw[i].stride[0] = pw[i].stride[1] = 1;
 		pw[i].dilation[0] = pw[i].dilation[1] = 1;
-		pw[i].data = randv((size_t)C * C);
-		pw[i].bias = randv((size_t)C);
+		pw[i].data = randv((size_t)C * C, 1.0f);
+		pw[i].bias = randv((size_t)C, 1.0f);
 		pw[i].clamp_min = -INFINITY;
 		pw[i].clamp_max = INFINITY;
 		add[i].op = NN_ADD;
@@ -164,8 +148,8 @@ static void chain_case(int k, int bands, pthreadpool_t pool)
 	}
 	const nn_shape sh = {4, {N, H, W, C}};
 	const size_t cnt = (size_t)N * H * W * C;
-	nn_tensor x = {sh, randv(cnt)}, want = {sh, randv(cnt)}, got = {sh, randv(cnt)};
-	nn_tensor cur = {sh, randv(cnt)}, mid = {sh, randv(cnt)}, conv = {sh, randv(cnt)};
+	nn_tensor x = {sh, randv(cnt, 1.0f)}, want = {sh, randv(cnt, 1.0f)}, got = {sh, randv(cnt, 1.0f)};
+	nn_tensor cur = {sh, randv(cnt, 1.0f)}, mid = {sh, randv(cnt, 1.0f)}, conv = {sh, randv(cnt, 1.0f)};
 	memcpy(cur.data, x.data, cnt * sizeof(float));
 	for (int i = 0; i < k; i++) {
 		nn_ref_dwconv2d(&dw[i], &cur, &mid);
