@@ -17,17 +17,28 @@
  *                             {purpose, level} -> 201 {sid, exp, qr}
  *              GET /v1/verifications/{sid}  relying party: its request's state
  *              GET /v1/requests/{sid}       public: who asks, why, level, nonce
- * Errors: 400 bad input, 401 no or bad credential, 403 not allowed, 404
- * absent (or another party's), 410 expired.
+ *              POST /v1/enrolments          the app: {level:"lightweight"} -> 201
+ *                             {sid, nonce, exp, level, authority_seal}
+ *              POST /v1/enrolments/{sid}    the app: {sealed, device_sig} -> 201
+ *                             the authority's signed card (relayed)
+ *   authority  POST /internal/enrolments    the platform only (its signature on
+ *                             the body): the capture's decision
+ * Errors: 400 bad input, 401 no or bad credential, 403 not allowed (or the
+ * face does not match), 404 absent (or another party's), 409 already used,
+ * 410 expired, 502 a peer service did not answer.
  * plus /healthz and /metrics on both.
  */
 #ifndef EID_API_H
 #define EID_API_H
 
+#include "eid/crypto.h"
 #include "eid/http.h"
 #include "eid/svc.h"
 
-EID_MUST_CHECK eid_status eid_api_authority_start(eid_authority *a, const eid_http_config *cfg,
+/* platform: the one platform key whose signature the internal routes accept
+ * (NULL: they refuse everything). */
+EID_MUST_CHECK eid_status eid_api_authority_start(eid_authority *a, const eid_pubkey *platform,
+						  const eid_http_config *cfg,
 						  eid_http_server **out, eid_err *err);
 EID_MUST_CHECK eid_status eid_api_platform_start(eid_platform *p, const eid_http_config *cfg,
 						 eid_http_server **out, eid_err *err);

@@ -104,6 +104,24 @@ EID_MUST_CHECK eid_status eid_store_resident_add(eid_store *st, const eid_reside
 						 eid_err *err);
 EID_MUST_CHECK eid_status eid_store_resident_count(eid_store *st, uint64_t *count_out,
 						   eid_err *err);
+/* The resident with this id_hash: person_id, status and the template
+ * ciphertext (copied into tpl_out, at most tpl_cap bytes). EID_E_NOT_FOUND. */
+EID_MUST_CHECK eid_status eid_store_resident_find(eid_store *st, const uint8_t id_hash[32],
+						  char person_id_out[48], char status_out[16],
+						  uint8_t *tpl_out, size_t tpl_cap, size_t *tpl_len,
+						  eid_err *err);
+
+typedef struct eid_card_row {
+	char card_id[48];
+	char person_id[48];
+	char level[16];
+	uint8_t device_pk[32];
+	char status[16];
+	int64_t iat_ms, exp_ms;
+} eid_card_row;
+
+EID_MUST_CHECK eid_status eid_store_card_add(eid_store *st, const eid_card_row *row,
+					     eid_err *err);
 
 /* --- relying parties, terminals, sessions (platform schema) ----------------
  * Text fields are bounded by the caller (the service checks them); secrets
@@ -146,5 +164,10 @@ EID_MUST_CHECK eid_status eid_store_session_add(eid_store *st, const eid_session
 						eid_err *err);
 EID_MUST_CHECK eid_status eid_store_session_get(eid_store *st, const char *sid,
 						eid_session_row *out, eid_err *err);
+/* Moves a session from state `from` to `to`; EID_E_CONFLICT if it is not in
+ * `from` any more (someone else answered first). */
+EID_MUST_CHECK eid_status eid_store_session_transition(eid_store *st, const char *sid,
+						       const char *from, const char *to,
+						       eid_err *err);
 
 #endif

@@ -26,8 +26,10 @@
 #define EID_SVC_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
+#include "eid/crypto.h"
 #include "eid/status.h"
 
 typedef struct eid_authority eid_authority;
@@ -63,12 +65,42 @@ EID_MUST_CHECK eid_status eid_authority_import(eid_authority *a, const char *csv
 					       const char *models_dir, FILE *report,
 					       eid_import_counts *counts_out, eid_err *err);
 
+/* --- enrolment (flow 3, lightweight; full enrolment needs a terminal) -------
+ * The app seals {"id_number", "photo" (base64url JPEG/PNG), "device_pk"
+ * (base64url Ed25519)} to the authority's sealing key with the associated
+ * data eid_enrol_ad() builds, and signs AD || sealed with its device key.
+ * The authority, given the session's values by the platform, checks the
+ * expiry, opens the capture, checks the device signature, spends the nonce
+ * (a replay is EID_E_CONFLICT), finds the resident by the keyed hash of the
+ * ID number, compares the face with the reference template at the level's
+ * threshold (EID_E_DENIED below it) and issues a card bound to the device
+ * key, signed: {"card_id","level","device_kid","iat","exp","sig"}. */
+#define EID_MATCH_LIGHTWEIGHT 0.9564 /* dev set (mostly East Asian): FAR 1e-2 */
+#define EID_MATCH_FULL 0.9649        /* dev set: FAR <= 1e-3 (a bound: 453 impostor pairs) */
+
+typedef struct eid_enrol_request {
+	const char *sid, *nonce, *level;
+	int64_t exp_ms;
+	const uint8_t *sealed, *device_sig;
+	size_t sealed_len, sig_len;
+} eid_enrol_request;
+
+/* "v1|enrol|<sid>|<nonce>|<exp>|<level>"; returns its length (0 if cap is too small) */
+size_t eid_enrol_ad(const char *sid, const char *nonce, int64_t exp_ms, const char *level,
+		    char *out, size_t cap);
+EID_MUST_CHECK eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *req,
+					      json_t **card_out, eid_err *err);
+
 /* authority_url: where the platform reaches the authority ("http://...") */
 EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *authority_url,
 					    eid_platform **out, eid_err *err);
 void eid_platform_close(eid_platform *p);
 json_t *eid_platform_key_set(const eid_platform *p);
 const char *eid_platform_authority_url(const eid_platform *p);
+EID_MUST_CHECK eid_status eid_platform_set_authority_url(eid_platform *p, const char *url,
+							 eid_err *err);
+/* The platform's signing public key (what the authority's internal routes trust). */
+const eid_pubkey *eid_platform_signing_key(const eid_platform *p);
 /* The platform's own address as apps reach it (put in QR payloads). */
 EID_MUST_CHECK eid_status eid_platform_set_public_url(eid_platform *p, const char *url,
 						      eid_err *err);
@@ -113,5 +145,18 @@ EID_MUST_CHECK eid_status eid_platform_verification_get(eid_platform *p, const c
 							eid_err *err);
 EID_MUST_CHECK eid_status eid_platform_request_info(eid_platform *p, const char *sid,
 						    json_t **out, eid_err *err);
+
+/* --- enrolment through the platform -----------------------------------------
+ * new: a lightweight enrolment session {"sid","nonce","exp","level",
+ * "authority_seal": {"kid","x"}} (the key the app seals to, fetched from the
+ * authority). submit: relays the app's sealed capture and device signature
+ * (base64url) to the authority, signed with the platform's key, and answers
+ * the authority's signed card; the platform cannot open the capture. */
+EID_MUST_CHECK eid_status eid_platform_enrolment_new(eid_platform *p, const char *level,
+						     json_t **out, eid_err *err);
+EID_MUST_CHECK eid_status eid_platform_enrolment_submit(eid_platform *p, const char *sid,
+							const char *sealed_b64,
+							const char *device_sig_b64,
+							json_t **card_out, eid_err *err);
 
 #endif

@@ -1,10 +1,23 @@
 /* The authority's HTTP routes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
 #include "eid/api.h"
+#include "eid/crypto.h"
+
+/* what a handler needs: the service and the one platform key it trusts */
+typedef struct authority_api {
+	eid_authority *a;
+	eid_pubkey platform;
+	int has_platform;
+} authority_api;
 
 static void get_keys(void *ctx, const eid_http_request *req, eid_http_response *resp)
 {
 	(void)req;
-	json_t *keys = eid_authority_key_set(ctx);
+	authority_api *api = ctx;
+	json_t *keys = eid_authority_key_set(api->a);
 	if (!keys) {
 		eid_http_error(resp, 500, "internal", "cannot list keys");
 		return;
@@ -12,12 +25,66 @@ static void get_keys(void *ctx, const eid_http_request *req, eid_http_response *
 	eid_http_reply_json(resp, 200, keys);
 }
 
+/* decodes a base64url member into a new buffer */
+static uint8_t *member_bytes(json_t *obj, const char *key, size_t max, size_t *len)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	if (!s || strlen(s) > max)
+		return NULL;
+	uint8_t *b = malloc(strlen(s) + 1);
+	eid_err err;
+	if (b && eid_b64url_decode(s, strlen(s), b, strlen(s) + 1, len, &err) != EID_OK) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* POST /internal/enrolments: only the platform, by its signature on the body */
+static void post_enrolment(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	authority_api *api = ctx;
+	eid_err err;
+	eid_keyring ring = {&api->platform, 1};
+	if (!api->has_platform || !json_is_object(req->json) ||
+	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) != EID_OK) {
+		eid_http_error(resp, 403, "denied", "only the platform may relay enrolments");
+		return;
+	}
+	json_t *b = req->json;
+	eid_enrol_request q = {
+		.sid = json_string_value(json_object_get(b, "sid")),
+		.nonce = json_string_value(json_object_get(b, "nonce")),
+		.level = json_string_value(json_object_get(b, "level")),
+		.exp_ms = json_integer_value(json_object_get(b, "exp")),
+	};
+	uint8_t *sealed = member_bytes(b, "sealed", 16u << 20, &q.sealed_len);
+	uint8_t *sig = member_bytes(b, "device_sig", 128, &q.sig_len);
+	q.sealed = sealed;
+	q.device_sig = sig;
+	json_t *card = NULL;
+	eid_status st = sealed && sig ? eid_authority_enrol(api->a, &q, &card, &err)
+				      : eid_fail(&err, EID_E_FORMAT,
+						 "sealed and device_sig must be base64url");
+	free(sealed);
+	free(sig);
+	api_reply(resp, 201, st, card, &err);
+}
+
 static const eid_http_route routes[] = {
 	{"GET", "/v1/keys", get_keys, 0, 0, 0},
+	{"POST", "/internal/enrolments", post_enrolment, 0, 24u << 20, 0},
 };
 
-eid_status eid_api_authority_start(eid_authority *a, const eid_http_config *cfg,
-				   eid_http_server **out, eid_err *err)
+eid_status eid_api_authority_start(eid_authority *a, const eid_pubkey *platform,
+				   const eid_http_config *cfg, eid_http_server **out,
+				   eid_err *err)
 {
-	return eid_http_server_new(cfg, routes, sizeof(routes) / sizeof(routes[0]), a, out, err);
+	/* lives as long as the process: servers are started once */
+	static authority_api api;
+	api.a = a;
+	api.has_platform = platform != NULL;
+	if (platform)
+		api.platform = *platform;
+	return eid_http_server_new(cfg, routes, sizeof(routes) / sizeof(routes[0]), &api, out, err);
 }

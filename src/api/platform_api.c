@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_internal.h"
 #include "eid/api.h"
 
 /* The authority's keys are fetched from it and relayed unchanged: relying
@@ -52,36 +53,6 @@ static eid_status auth(void *ctx, unsigned kind, eid_http_request *req, eid_http
 	return EID_OK;
 }
 
-static int http_status(eid_status st)
-{
-	switch (st) {
-	case EID_E_INVALID_ARG:
-	case EID_E_FORMAT:
-		return 400;
-	case EID_E_DENIED:
-		return 403;
-	case EID_E_NOT_FOUND:
-		return 404;
-	case EID_E_CONFLICT:
-		return 409;
-	case EID_E_EXPIRED:
-		return 410;
-	case EID_E_LIMIT:
-		return 413;
-	default:
-		return 500;
-	}
-}
-
-static void reply(eid_http_response *resp, int ok_status, eid_status st, json_t *body,
-		  const eid_err *err)
-{
-	if (st)
-		eid_http_error_status(resp, http_status(st), st, err);
-	else
-		eid_http_reply_json(resp, ok_status, body);
-}
-
 static void post_verification(void *ctx, const eid_http_request *req, eid_http_response *resp)
 {
 	json_t *purpose = json_object_get(req->json, "purpose"),
@@ -95,7 +66,7 @@ static void post_verification(void *ctx, const eid_http_request *req, eid_http_r
 	eid_err err;
 	eid_status st = eid_platform_verification_new(ctx, req->principal, json_string_value(purpose),
 						      json_string_value(level), &out, &err);
-	reply(resp, 201, st, out, &err);
+	api_reply(resp, 201, st, out, &err);
 }
 
 static void get_verification(void *ctx, const eid_http_request *req, eid_http_response *resp)
@@ -104,7 +75,7 @@ static void get_verification(void *ctx, const eid_http_request *req, eid_http_re
 	eid_err err;
 	eid_status st = eid_platform_verification_get(ctx, req->principal,
 						      eid_http_param(req, "sid"), &out, &err);
-	reply(resp, 200, st, out, &err);
+	api_reply(resp, 200, st, out, &err);
 }
 
 static void get_request(void *ctx, const eid_http_request *req, eid_http_response *resp)
@@ -112,11 +83,43 @@ static void get_request(void *ctx, const eid_http_request *req, eid_http_respons
 	json_t *out;
 	eid_err err;
 	eid_status st = eid_platform_request_info(ctx, eid_http_param(req, "sid"), &out, &err);
-	reply(resp, 200, st, out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
+static void post_enrolment(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *level = json_object_get(req->json, "level");
+	if (!json_is_string(level)) {
+		eid_http_error(resp, 400, "bad_request", "body must be {\"level\": string}");
+		return;
+	}
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_enrolment_new(ctx, json_string_value(level), &out, &err);
+	api_reply(resp, 201, st, out, &err);
+}
+
+static void post_capture(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *sealed = json_object_get(req->json, "sealed"),
+	       *sig = json_object_get(req->json, "device_sig");
+	if (!json_is_string(sealed) || !json_is_string(sig)) {
+		eid_http_error(resp, 400, "bad_request",
+			       "body must be {\"sealed\": string, \"device_sig\": string}");
+		return;
+	}
+	json_t *card;
+	eid_err err;
+	eid_status st = eid_platform_enrolment_submit(ctx, eid_http_param(req, "sid"),
+						      json_string_value(sealed),
+						      json_string_value(sig), &card, &err);
+	api_reply(resp, 201, st, card, &err);
 }
 
 static const eid_http_route routes[] = {
 	{"GET", "/v1/keys", get_keys, 0, 0, 0},
+	{"POST", "/v1/enrolments", post_enrolment, 0, 1024, 0},
+	{"POST", "/v1/enrolments/{sid}", post_capture, 0, 16u << 20, 0},
 	{"POST", "/v1/verifications", post_verification, AUTH_RP, 4096, 0},
 	{"GET", "/v1/verifications/{sid}", get_verification, AUTH_RP, 0, 0},
 	{"GET", "/v1/requests/{sid}", get_request, 0, 0, 0},

@@ -20,9 +20,10 @@ static int port_arg(const char *s, uint16_t *out)
 int cmd_serve(int argc, char **argv)
 {
 	const char *usage = "eid serve [--data DIR] [--role both|authority|platform] [--bind ADDR]\n"
-			    "          [--authority-port N] [--platform-port N] [--authority-url URL]";
+			    "          [--authority-port N] [--platform-port N] [--authority-url URL]\n"
+			    "          [--platform-key KEY (role authority: the platform's signing key)]";
 	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data";
-	const char *role = "both", *bind = "127.0.0.1", *authority_url = NULL;
+	const char *role = "both", *bind = "127.0.0.1", *authority_url = NULL, *platform_key = NULL;
 	uint16_t aport = 8441, pport = 8442;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -37,6 +38,8 @@ int cmd_serve(int argc, char **argv)
 			bind = argv[++i];
 		else if (strcmp(a, "--authority-url") == 0)
 			authority_url = argv[++i];
+		else if (strcmp(a, "--platform-key") == 0)
+			platform_key = argv[++i];
 		else if (strcmp(a, "--authority-port") == 0)
 			bad = port_arg(argv[++i], &aport);
 		else if (strcmp(a, "--platform-port") == 0)
@@ -67,10 +70,23 @@ int cmd_serve(int argc, char **argv)
 	eid_platform *p = NULL;
 	eid_http_server *as = NULL, *ps = NULL;
 	char aurl[256];
-	if (run_a) {
+	/* the platform is opened first: the authority trusts its signing key */
+	eid_pubkey trusted;
+	const eid_pubkey *platform_pub = NULL;
+	if (run_p)
+		st = eid_platform_open(data, authority_url ? authority_url : "http://127.0.0.1:8441", &p,
+				       &err);
+	if (!st && run_p)
+		platform_pub = eid_platform_signing_key(p);
+	else if (!st && platform_key) {
+		st = eid_pubkey_from_b64(EID_KEY_ED25519, platform_key, strlen(platform_key), NULL,
+					 &trusted, &err);
+		platform_pub = st ? NULL : &trusted;
+	}
+	if (!st && run_a) {
 		eid_http_config cfg = {.name = "authority", .bind = bind, .port = aport};
 		if (!(st = eid_authority_open(data, &a, &err)) &&
-		    !(st = eid_api_authority_start(a, &cfg, &as, &err))) {
+		    !(st = eid_api_authority_start(a, platform_pub, &cfg, &as, &err))) {
 			printf("authority listening on %s\n", eid_http_server_url(as));
 			snprintf(aurl, sizeof(aurl), "%s", eid_http_server_url(as));
 			if (!authority_url)
@@ -81,7 +97,7 @@ int cmd_serve(int argc, char **argv)
 		eid_http_config cfg = {.name = "platform", .bind = bind, .port = pport};
 		if (!authority_url)
 			authority_url = "http://127.0.0.1:8441";
-		if (!(st = eid_platform_open(data, authority_url, &p, &err)) &&
+		if (!(st = eid_platform_set_authority_url(p, authority_url, &err)) &&
 		    !(st = eid_api_platform_start(p, &cfg, &ps, &err)))
 			printf("platform listening on %s (authority at %s)\n", eid_http_server_url(ps),
 			       authority_url);

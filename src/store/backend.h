@@ -31,6 +31,12 @@ typedef struct eid_store_backend {
 				   eid_err *err);
 	eid_status (*session_add)(void *impl, const eid_session_row *row, eid_err *err);
 	eid_status (*session_get)(void *impl, const char *sid, eid_session_row *out, eid_err *err);
+	eid_status (*session_transition)(void *impl, const char *sid, const char *from,
+					 const char *to, eid_err *err);
+	eid_status (*resident_find)(void *impl, const uint8_t id_hash[32], char person_id_out[48],
+				    char status_out[16], uint8_t *tpl_out, size_t tpl_cap,
+				    size_t *tpl_len, eid_err *err);
+	eid_status (*card_add)(void *impl, const eid_card_row *row, eid_err *err);
 } eid_store_backend;
 
 extern const eid_store_backend eid_store_sqlite;

@@ -474,9 +474,81 @@ static eid_status sq_session_get(void *impl, const char *sid, eid_session_row *o
 	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read a session");
 }
 
+static eid_status sq_session_transition(void *impl, const char *sid, const char *from,
+				       const char *to, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "UPDATE sessions SET state = ? WHERE sid = ? AND state = ?", -1,
+			       &st, NULL))
+		return db_fail(q, err, "update a session");
+	sqlite3_bind_text(st, 1, to, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "update a session");
+	return sqlite3_changes(q->db) == 1
+		       ? EID_OK
+		       : eid_fail(err, EID_E_CONFLICT, "the session is no longer %s", from);
+}
+
+static eid_status sq_resident_find(void *impl, const uint8_t id_hash[32], char person_id_out[48],
+				   char status_out[16], uint8_t *tpl_out, size_t tpl_cap,
+				   size_t *tpl_len, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*tpl_len = 0;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT person_id, status, template_ct FROM residents WHERE id_hash = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "find a resident");
+	sqlite3_bind_blob(st, 1, id_hash, 32, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	eid_status s = EID_OK;
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, person_id_out, 48);
+		col_text(st, 1, status_out, 16);
+		const int n = sqlite3_column_bytes(st, 2);
+		if (n < 0 || (size_t)n > tpl_cap)
+			s = eid_fail(err, EID_E_FORMAT, "stored template has %d bytes", n);
+		else {
+			memcpy(tpl_out, sqlite3_column_blob(st, 2), (size_t)n);
+			*tpl_len = (size_t)n;
+		}
+	} else if (rc == SQLITE_DONE) {
+		s = eid_fail(err, EID_E_NOT_FOUND, "the register holds no such ID number");
+	} else {
+		s = db_fail(q, err, "find a resident");
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+static eid_status sq_card_add(void *impl, const eid_card_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO cards (card_id, person_id, level, device_pk, status, iat_ms,"
+			       " exp_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "add a card");
+	sqlite3_bind_text(st, 1, r->card_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->person_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, r->level, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 4, r->device_pk, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, r->status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, r->iat_ms);
+	sqlite3_bind_int64(st, 7, r->exp_ms);
+	return insert(q, st, "add a card", err);
+}
+
 const eid_store_backend eid_store_sqlite = {
 	"sqlite",      sq_open,         sq_close,      sq_begin,     sq_commit,     sq_rollback,
 	sq_audit_last, sq_audit_insert, sq_audit_scan, sq_nonce_use, sq_nonce_purge,
 	sq_resident_add, sq_resident_count, sq_rp_add, sq_rp_get, sq_terminal_add, sq_terminal_get,
-	sq_session_add, sq_session_get,
+	sq_session_add, sq_session_get, sq_session_transition, sq_resident_find, sq_card_add,
 };

@@ -288,3 +288,22 @@ eid_status eid_store_session_get(eid_store *st, const char *sid, eid_session_row
 {
 	return st->be->session_get(st->impl, sid, out, err);
 }
+
+eid_status eid_store_session_transition(eid_store *st, const char *sid, const char *from,
+					const char *to, eid_err *err)
+{
+	return st->be->session_transition(st->impl, sid, from, to, err);
+}
+
+eid_status eid_store_resident_find(eid_store *st, const uint8_t id_hash[32],
+				   char person_id_out[48], char status_out[16], uint8_t *tpl_out,
+				   size_t tpl_cap, size_t *tpl_len, eid_err *err)
+{
+	return st->be->resident_find(st->impl, id_hash, person_id_out, status_out, tpl_out,
+				     tpl_cap, tpl_len, err);
+}
+
+eid_status eid_store_card_add(eid_store *st, const eid_card_row *row, eid_err *err)
+{
+	return st->be->card_add(st->impl, row, err);
+}

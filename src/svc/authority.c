@@ -20,6 +20,7 @@ eid_status eid_authority_open(const char *data_dir, eid_authority **out, eid_err
 	eid_authority *a = calloc(1, sizeof(*a));
 	if (!a)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	pthread_mutex_init(&a->face_lock, NULL);
 	if ((st = svc_key_load_or_create(keys, "signing", EID_KEY_ED25519, &a->signing, err)) ||
 	    (st = svc_key_load_or_create(keys, "sealing", EID_KEY_X25519, &a->sealing, err)) ||
 	    (st = svc_key_load_or_create(keys, "pseudonym", EID_KEY_PAIRWISE, &a->pseudonym, err)) ||
@@ -39,7 +40,9 @@ void eid_authority_close(eid_authority *a)
 	if (!a)
 		return;
 	eid_store_close(a->store);
+	eid_face_ctx_free(a->face_ctx);
 	eid_face_engine_free(a->faces);
+	pthread_mutex_destroy(&a->face_lock);
 	eid_key_free(a->signing);
 	eid_key_free(a->sealing);
 	eid_key_free(a->pseudonym);
@@ -54,4 +57,14 @@ json_t *eid_authority_key_set(const eid_authority *a)
 	json_array_append_new(keys, svc_key_json(eid_key_pub(a->signing), "sig"));
 	json_array_append_new(keys, svc_key_json(eid_key_pub(a->sealing), "seal"));
 	return json_pack("{s:s, s:o}", "service", "authority", "keys", keys);
+}
+
+eid_status svc_faces(eid_authority *a, const char *models_dir, eid_err *err)
+{
+	eid_status st = EID_OK;
+	if (!a->faces)
+		st = eid_face_engine_load(models_dir, &a->faces, err);
+	if (!st && !a->face_ctx)
+		st = eid_face_ctx_new(a->faces, 1, &a->face_ctx, err);
+	return st;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "eid/crypto.h"
+#include "eid/http.h"
 #include "eid/store.h"
 #include "eid/svc.h"
 #include "keydir.h"
@@ -284,4 +285,127 @@ eid_status eid_platform_request_info(eid_platform *p, const char *sid, json_t **
 			 rp.rp_id, "name", rp.name, "purpose", s.purpose, "level", s.level, "nonce",
 			 s.nonce, "exp", (json_int_t)s.exp_ms);
 	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
+}
+
+/* GET <authority>/v1/keys, the key with the given use */
+static eid_status authority_key(eid_platform *p, const char *use, json_t **key_out, eid_err *err)
+{
+	char url[512];
+	snprintf(url, sizeof(url), "%s/v1/keys", p->authority_url);
+	long status = 0;
+	json_t *keys = NULL;
+	eid_status st = eid_http_call("GET", url, NULL, 5.0, &status, &keys, err);
+	if (!st && status != 200)
+		st = eid_fail(err, EID_E_IO, "the authority answered %ld for its keys", status);
+	json_t *k, *found = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(keys, "keys"), i, k) if (
+		json_is_string(json_object_get(k, "use")) &&
+		strcmp(json_string_value(json_object_get(k, "use")), use) == 0) found = k;
+	if (!st && !found)
+		st = eid_fail(err, EID_E_FORMAT, "the authority publishes no %s key", use);
+	if (!st)
+		*key_out = json_pack("{s:O, s:O}", "kid", json_object_get(found, "kid"), "x",
+				     json_object_get(found, "x"));
+	json_decref(keys);
+	return st;
+}
+
+eid_status eid_platform_enrolment_new(eid_platform *p, const char *level, json_t **out,
+				      eid_err *err)
+{
+	*out = NULL;
+	if (!level || strcmp(level, "lightweight") != 0)
+		return eid_fail(err, EID_E_INVALID_ARG,
+				"only lightweight enrolment starts in the app (full: at a terminal)");
+	json_t *seal = NULL;
+	eid_status st = authority_key(p, "seal", &seal, err);
+	if (st)
+		return st;
+	eid_session_row s;
+	memset(&s, 0, sizeof(s));
+	eid_crypto_random_id(s.sid);
+	eid_crypto_random_id(s.nonce);
+	snprintf(s.type, sizeof(s.type), "enrol");
+	snprintf(s.owner, sizeof(s.owner), "app");
+	snprintf(s.state, sizeof(s.state), "pending");
+	snprintf(s.level, sizeof(s.level), "%s", level);
+	s.exp_ms = now_ms() + SESSION_MS;
+	if ((st = eid_store_session_add(p->store, &s, err))) {
+		json_decref(seal);
+		return st;
+	}
+	*out = json_pack("{s:s, s:s, s:I, s:s, s:o}", "sid", s.sid, "nonce", s.nonce, "exp",
+			 (json_int_t)s.exp_ms, "level", s.level, "authority_seal", seal);
+	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
+}
+
+/* the authority's error code back to a status */
+static eid_status from_code(const char *code)
+{
+	for (int s = 0; s < EID_STATUS_COUNT; s++)
+		if (code && strcmp(code, eid_status_code((eid_status)s)) == 0)
+			return (eid_status)s;
+	return EID_E_INTERNAL;
+}
+
+eid_status eid_platform_enrolment_submit(eid_platform *p, const char *sid, const char *sealed_b64,
+					 const char *device_sig_b64, json_t **card_out, eid_err *err)
+{
+	*card_out = NULL;
+	eid_session_row s;
+	eid_status st = eid_store_session_get(p->store, sid, &s, err);
+	if (!st && strcmp(s.type, "enrol") != 0)
+		st = eid_fail(err, EID_E_NOT_FOUND, "no such session");
+	if (!st && strcmp(s.state, "pending") != 0)
+		st = eid_fail(err, EID_E_CONFLICT, "this session is %s", s.state);
+	if (!st && now_ms() > s.exp_ms)
+		st = eid_fail(err, EID_E_EXPIRED, "this session has expired");
+	if (st)
+		return st;
+	json_t *relay = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "sid", s.sid, "nonce", s.nonce,
+				  "exp", (json_int_t)s.exp_ms, "level", s.level, "sealed", sealed_b64,
+				  "device_sig", device_sig_b64);
+	if (!relay)
+		return eid_fail(err, EID_E_INVALID_ARG, "sealed and device_sig must be strings");
+	st = eid_sign_json(p->signing, relay, err);
+	char url[512];
+	snprintf(url, sizeof(url), "%s/internal/enrolments", p->authority_url);
+	long status = 0;
+	json_t *reply = NULL;
+	if (!st)
+		st = eid_http_call("POST", url, relay, 30.0, &status, &reply, err);
+	json_decref(relay);
+	if (!st && status != 201) {
+		json_t *e = json_object_get(reply, "error");
+		st = eid_fail(err, from_code(json_string_value(json_object_get(e, "code"))), "%s",
+			      json_string_value(json_object_get(e, "message"))
+				      ? json_string_value(json_object_get(e, "message"))
+				      : "the authority refused");
+	}
+	if (!st)
+		st = eid_store_session_transition(p->store, sid, "pending", "answered", err);
+	if (st) {
+		json_decref(reply);
+		return st;
+	}
+	*card_out = reply;
+	return EID_OK;
+}
+
+eid_status eid_platform_set_authority_url(eid_platform *p, const char *url, eid_err *err)
+{
+	if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+		return eid_fail(err, EID_E_INVALID_ARG, "authority url must be http(s)");
+	char *copy = strdup(url);
+	if (!copy)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	free(p->authority_url);
+	p->authority_url = copy;
+	return EID_OK;
+}
+
+const eid_pubkey *eid_platform_signing_key(const eid_platform *p)
+{
+	return eid_key_pub(p->signing);
 }

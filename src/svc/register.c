@@ -196,12 +196,9 @@ eid_status eid_authority_import(eid_authority *a, const char *csv_path, const ch
 	FILE *in = fopen(csv_path, "r");
 	if (!in)
 		return eid_fail(err, EID_E_IO, "cannot open register '%s'", csv_path);
-	eid_status st = EID_OK;
-	if (!a->faces)
-		st = eid_face_engine_load(models_dir, &a->faces, err);
-	eid_face_ctx *fc = NULL;
-	if (!st)
-		st = eid_face_ctx_new(a->faces, 1, &fc, err);
+	pthread_mutex_lock(&a->face_lock);
+	eid_status st = svc_faces(a, models_dir, err);
+	eid_face_ctx *fc = a->face_ctx;
 	char *dcopy = strdup(csv_path), *line = malloc(MAX_LINE + 2);
 	if (!st && (!dcopy || !line))
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
@@ -260,6 +257,6 @@ eid_status eid_authority_import(eid_authority *a, const char *csv_path, const ch
 	fclose(in);
 	free(line);
 	free(dcopy);
-	eid_face_ctx_free(fc);
+	pthread_mutex_unlock(&a->face_lock);
 	return st;
 }

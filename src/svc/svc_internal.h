@@ -2,6 +2,8 @@
 #ifndef EID_SVC_INTERNAL_H
 #define EID_SVC_INTERNAL_H
 
+#include <pthread.h>
+
 #include "eid/crypto.h"
 #include "eid/face.h"
 #include "eid/store.h"
@@ -11,7 +13,12 @@ struct eid_authority {
 	eid_key *signing, *sealing, *pseudonym, *kek, *idhash;
 	eid_store *store;
 	eid_face_engine *faces; /* loaded on first use */
+	eid_face_ctx *face_ctx; /* one context, used under face_lock */
+	pthread_mutex_t face_lock;
 };
+
+/* The face engine and its context, loaded on first use; call with face_lock held. */
+EID_MUST_CHECK eid_status svc_faces(eid_authority *a, const char *models_dir, eid_err *err);
 
 /* The check character of an 18-character ID number's first 17 digits. */
 char svc_id_check_char(const char *first17);

@@ -43,7 +43,7 @@ static void test_keys_published_and_relayed(void)
 	eid_http_server *as, *ps;
 	REQUIRE(eid_authority_open(data, &a, &err) == EID_OK);
 	eid_http_config acfg = {.name = "authority", .quiet = 1};
-	REQUIRE(eid_api_authority_start(a, &acfg, &as, &err) == EID_OK);
+	REQUIRE(eid_api_authority_start(a, NULL, &acfg, &as, &err) == EID_OK);
 	REQUIRE(eid_platform_open(data, eid_http_server_url(as), &p, &err) == EID_OK);
 	eid_http_config pcfg = {.name = "platform", .quiet = 1};
 	REQUIRE(eid_api_platform_start(p, &pcfg, &ps, &err) == EID_OK);

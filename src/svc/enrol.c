@@ -1,0 +1,207 @@
+/* Enrolment at the authority (flow 3, lightweight): open the sealed capture,
+ * check it, match the face with the register, issue a card. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "svc_internal.h"
+
+#define CARD_MS (365LL * 24 * 3600 * 1000)
+#define MAX_CAPTURE (8u << 20) /* sealed capture bytes */
+
+size_t eid_enrol_ad(const char *sid, const char *nonce, int64_t exp_ms, const char *level,
+		    char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "v1|enrol|%s|%s|%lld|%s", sid, nonce, (long long)exp_ms, level);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* the decoded template: 128 little-endian floats */
+static eid_status load_template(eid_authority *a, const char *person, const uint8_t *ct,
+				size_t ct_len, float tpl[EID_FACE_EMBEDDING_DIM], eid_err *err)
+{
+	uint8_t raw[EID_FACE_EMBEDDING_DIM * 4];
+	size_t n;
+	char ad[64];
+	snprintf(ad, sizeof(ad), "template:%s", person);
+	eid_status st = eid_kek_decrypt(a->kek, (const uint8_t *)ad, strlen(ad), ct, ct_len, raw,
+					sizeof(raw), &n, err);
+	if (!st && n != sizeof(raw))
+		st = eid_fail(err, EID_E_FORMAT, "stored template has %zu bytes", n);
+	for (int i = 0; !st && i < EID_FACE_EMBEDDING_DIM; i++) {
+		uint32_t u = (uint32_t)raw[4 * i] | (uint32_t)raw[4 * i + 1] << 8 |
+			     (uint32_t)raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24;
+		memcpy(&tpl[i], &u, 4);
+	}
+	sodium_memzero(raw, sizeof(raw));
+	return st;
+}
+
+/* the capture's photo through the face engine -> its template */
+static eid_status capture_template(eid_authority *a, const char *photo_b64,
+				   float out[EID_FACE_EMBEDDING_DIM], eid_err *err)
+{
+	const size_t len = strlen(photo_b64);
+	uint8_t *bytes = malloc(len + 1);
+	size_t n;
+	if (!bytes)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	eid_status st = eid_b64url_decode(photo_b64, len, bytes, len + 1, &n, err);
+	eid_image img = {0};
+	if (!st)
+		st = eid_image_decode(bytes, n, &img, err);
+	free(bytes);
+	eid_face_result *r = st ? NULL : malloc(sizeof(*r));
+	if (!st && !r)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st) {
+		pthread_mutex_lock(&a->face_lock);
+		st = svc_faces(a, NULL, err);
+		if (!st)
+			st = eid_face_analyze(a->face_ctx, &img, r, err);
+		pthread_mutex_unlock(&a->face_lock);
+	}
+	if (!st)
+		memcpy(out, r->embedding, sizeof(float) * EID_FACE_EMBEDDING_DIM);
+	if (r)
+		sodium_memzero(r, sizeof(*r));
+	free(r);
+	eid_image_release(&img);
+	return st;
+}
+
+eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, json_t **card_out,
+			       eid_err *err)
+{
+	*card_out = NULL;
+	if (!q->sid || !q->nonce || !q->level || !q->sealed || !q->device_sig)
+		return eid_fail(err, EID_E_INVALID_ARG, "incomplete enrolment request");
+	if (strcmp(q->level, "lightweight") != 0)
+		return eid_fail(err, EID_E_UNSUPPORTED,
+				"level %s needs enrolment at a trusted terminal", q->level);
+	if (now_ms() > q->exp_ms)
+		return eid_fail(err, EID_E_EXPIRED, "the enrolment session has expired");
+	if (q->sealed_len > MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
+		return eid_fail(err, EID_E_FORMAT, "capture too large or signature malformed");
+
+	/* 1. open the capture, bound to this session */
+	char ad[256];
+	const size_t ad_len = eid_enrol_ad(q->sid, q->nonce, q->exp_ms, q->level, ad, sizeof(ad));
+	if (!ad_len)
+		return eid_fail(err, EID_E_INVALID_ARG, "session values too long");
+	uint8_t *plain = malloc(q->sealed_len + 1);
+	size_t plain_len = 0;
+	if (!plain)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	eid_status st = eid_unseal(a->sealing, (const uint8_t *)ad, ad_len, q->sealed, q->sealed_len,
+				   plain, q->sealed_len, &plain_len, err);
+	json_t *cap = NULL;
+	if (!st) {
+		json_error_t jerr;
+		cap = json_loadb((const char *)plain, plain_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!cap)
+			st = eid_fail(err, EID_E_FORMAT, "the capture is not JSON");
+	}
+	sodium_memzero(plain, plain_len);
+	free(plain);
+	const char *id = json_string_value(json_object_get(cap, "id_number"));
+	const char *photo = json_string_value(json_object_get(cap, "photo"));
+	const char *dev = json_string_value(json_object_get(cap, "device_pk"));
+	if (!st && (!id || !photo || !dev))
+		st = eid_fail(err, EID_E_FORMAT, "the capture needs id_number, photo and device_pk");
+
+	/* 2. the device signed this very capture for this very session */
+	eid_pubkey device;
+	if (!st)
+		st = eid_pubkey_from_b64(EID_KEY_ED25519, dev, strlen(dev), NULL, &device, err);
+	if (!st) {
+		uint8_t *msg = malloc(ad_len + q->sealed_len);
+		if (!msg) {
+			st = eid_fail(err, EID_E_NOMEM, "out of memory");
+		} else {
+			memcpy(msg, ad, ad_len);
+			memcpy(msg + ad_len, q->sealed, q->sealed_len);
+			st = eid_verify(&device, msg, ad_len + q->sealed_len, q->device_sig, q->sig_len,
+					err);
+			free(msg);
+		}
+	}
+	/* 3. spend the nonce: a capture is good once */
+	char once[96];
+	snprintf(once, sizeof(once), "enrol:%s", q->nonce);
+	if (!st)
+		st = eid_store_nonce_use(a->store, once, q->exp_ms, err);
+
+	/* 4. the resident and the face */
+	char idh[EID_PSEUDONYM_LEN + 1] = "", person[48], status[16];
+	uint8_t id_hash[32], tpl_ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
+	size_t tpl_len = 0;
+	float ref[EID_FACE_EMBEDDING_DIM], probe[EID_FACE_EMBEDDING_DIM];
+	if (!st && !(st = eid_pseudonym(a->idhash, id, strlen(id), "id-number", 9, idh, err)) &&
+	    !(st = eid_b64url_decode_exact(idh, strlen(idh), id_hash, 32, err)))
+		st = eid_store_resident_find(a->store, id_hash, person, status, tpl_ct, sizeof(tpl_ct),
+					     &tpl_len, err);
+	if (!st && strcmp(status, "active") != 0)
+		st = eid_fail(err, EID_E_DENIED, "the register entry is not active");
+	if (!st)
+		st = load_template(a, person, tpl_ct, tpl_len, ref, err);
+	if (!st)
+		st = capture_template(a, photo, probe, err);
+	json_decref(cap);
+	double score = 0;
+	for (int i = 0; !st && i < EID_FACE_EMBEDDING_DIM; i++)
+		score += (double)ref[i] * probe[i];
+	sodium_memzero(ref, sizeof(ref));
+	sodium_memzero(probe, sizeof(probe));
+	if (!st && score < EID_MATCH_LIGHTWEIGHT) {
+		st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
+		eid_err ignore;
+		(void)eid_store_audit_append(a->store, "enrol.refused", idh, "no_match", 8, NULL,
+					     &ignore);
+	}
+	if (st)
+		return st;
+
+	/* 5. the card, bound to the device key */
+	eid_card_row card;
+	memset(&card, 0, sizeof(card));
+	eid_crypto_random_id(card.card_id);
+	snprintf(card.person_id, sizeof(card.person_id), "%s", person);
+	snprintf(card.level, sizeof(card.level), "%s", q->level);
+	memcpy(card.device_pk, device.key, 32);
+	snprintf(card.status, sizeof(card.status), "active");
+	card.iat_ms = now_ms();
+	card.exp_ms = card.iat_ms + CARD_MS;
+	if (!(st = eid_store_begin(a->store, err))) {
+		st = eid_store_card_add(a->store, &card, err);
+		if (!st)
+			st = eid_store_audit_append(a->store, "card.issued", idh, card.card_id,
+						    strlen(card.card_id), NULL, err);
+		if (st)
+			eid_store_rollback(a->store);
+		else
+			st = eid_store_commit(a->store, err);
+	}
+	json_t *signed_card = st ? NULL
+				 : json_pack("{s:s, s:s, s:s, s:I, s:I}", "card_id", card.card_id,
+					     "level", card.level, "device_kid", device.kid, "iat",
+					     (json_int_t)card.iat_ms, "exp", (json_int_t)card.exp_ms);
+	if (!st && !signed_card)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st)
+		st = eid_sign_json(a->signing, signed_card, err);
+	if (st) {
+		json_decref(signed_card);
+		return st;
+	}
+	*card_out = signed_card;
+	return EID_OK;
+}

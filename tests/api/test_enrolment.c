@@ -1,0 +1,254 @@
+/* Lightweight enrolment end to end over real HTTP on loopback: the app (this
+ * test) seals a capture to the authority's key and signs it with its device
+ * key; the platform relays what it cannot open; the authority matches the
+ * face with the register and issues a signed card. Then everything that must
+ * be refused: a replay, a capture moved to another session, an impostor's
+ * face, a bad device signature, a capture sealed to another key, a relay that
+ * does not come from the platform. */
+#include <jansson.h>
+
+#include "../../src/svc/svc_internal.h"
+#include "eid/api.h"
+#include "eid/util.h"
+#include "test.h"
+
+static char data[64], id_a[19], id_b[19];
+static eid_authority *auth;
+static eid_platform *plat;
+static eid_http_server *as, *ps;
+static eid_key *device;
+
+static void make_id(const char *date, const char *seq, char out[19])
+{
+	snprintf(out, 19, "440106%s%s", date, seq);
+	out[17] = svc_id_check_char(out);
+	out[18] = 0;
+}
+
+static json_t *call(eid_http_server *srv, const char *method, const char *path, json_t *body,
+		    long *status)
+{
+	char url[512];
+	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(srv), path);
+	json_t *reply = NULL;
+	eid_err err;
+	eid_status st = eid_http_call(method, url, body, 30.0, status, &reply, &err);
+	if (st)
+		fprintf(stderr, "  %s %s: %s\n", method, path, err.msg);
+	REQUIRE(st == EID_OK);
+	json_decref(body);
+	return reply;
+}
+
+static char *b64(const uint8_t *b, size_t n)
+{
+	char *s = malloc(EID_B64URL_LEN(n) + 1);
+	eid_err err;
+	REQUIRE(s && eid_b64url_encode(b, n, s, EID_B64URL_LEN(n) + 1, &err) == EID_OK);
+	return s;
+}
+
+static char *photo_b64(const char *rel)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/%s", test_shared(), rel);
+	uint8_t *bytes;
+	size_t n;
+	eid_err err;
+	REQUIRE(eid_file_read(path, 1u << 24, &bytes, &n, &err) == EID_OK);
+	char *s = b64(bytes, n);
+	free(bytes);
+	return s;
+}
+
+/* a new session, and a capture for it: {sealed, device_sig} */
+typedef struct capture {
+	char sid[64];
+	json_t *body;
+} capture;
+
+static capture make_capture(const char *id, const char *photo, const eid_pubkey *seal_to,
+			    int corrupt_sig)
+{
+	capture c;
+	long status;
+	json_t *s = call(ps, "POST", "/v1/enrolments", json_pack("{s:s}", "level", "lightweight"),
+			 &status);
+	REQUIRE(status == 201);
+	snprintf(c.sid, sizeof(c.sid), "%s", json_string_value(json_object_get(s, "sid")));
+	const char *nonce = json_string_value(json_object_get(s, "nonce"));
+	const int64_t exp = json_integer_value(json_object_get(s, "exp"));
+	eid_err err;
+	eid_pubkey authority_seal;
+	const char *x = json_string_value(json_object_get(json_object_get(s, "authority_seal"), "x"));
+	REQUIRE(eid_pubkey_from_b64(EID_KEY_X25519, x, strlen(x), NULL, &authority_seal, &err) ==
+		EID_OK);
+	char dev[EID_PUBKEY_B64_LEN + 1];
+	REQUIRE(eid_pubkey_to_b64(eid_key_pub(device), dev, sizeof(dev), &err) == EID_OK);
+	char *pic = photo_b64(photo);
+	json_t *cap = json_pack("{s:s, s:s, s:s}", "id_number", id, "photo", pic, "device_pk", dev);
+	char *text = json_dumps(cap, JSON_COMPACT);
+	json_decref(cap);
+	free(pic);
+	char ad[256];
+	size_t ad_len = eid_enrol_ad(c.sid, nonce, exp, "lightweight", ad, sizeof(ad));
+	REQUIRE(ad_len);
+	json_decref(s);
+	const size_t n = strlen(text);
+	uint8_t *sealed = malloc(n + EID_SEAL_OVERHEAD), *msg = malloc(ad_len + n + EID_SEAL_OVERHEAD);
+	size_t sealed_len;
+	REQUIRE(eid_seal(seal_to ? seal_to : &authority_seal, (const uint8_t *)ad, ad_len,
+			 (const uint8_t *)text, n, sealed, n + EID_SEAL_OVERHEAD, &sealed_len,
+			 &err) == EID_OK);
+	memcpy(msg, ad, ad_len);
+	memcpy(msg + ad_len, sealed, sealed_len);
+	uint8_t sig[EID_SIG_BYTES];
+	REQUIRE(eid_sign(device, msg, ad_len + sealed_len, sig, &err) == EID_OK);
+	if (corrupt_sig)
+		sig[5] ^= 1;
+	char *s1 = b64(sealed, sealed_len), *s2 = b64(sig, sizeof(sig));
+	c.body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
+	free(s1), free(s2), free(sealed), free(msg), free(text);
+	return c;
+}
+
+static json_t *submit(const char *sid, json_t *body, long *status)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/enrolments/%s", sid);
+	return call(ps, "POST", path, json_incref(body), status);
+}
+
+static void test_setup(void)
+{
+	snprintf(data, sizeof(data), "/tmp/eid-enrol-XXXXXX");
+	REQUIRE(mkdtemp(data));
+	make_id("19900101", "123", id_a);
+	make_id("19851231", "244", id_b);
+	char csv[128];
+	snprintf(csv, sizeof(csv), "%s/register.csv", data);
+	FILE *f = fopen(csv, "w");
+	REQUIRE(f);
+	fprintf(f, "id_number,name,birth_date,sex,address,photo\n");
+	fprintf(f, "%s,A,1990-01-01,M,x,%s/faces/dev/images/orl/s3/s3_03.png\n", id_a, test_shared());
+	fprintf(f, "%s,B,1985-12-31,F,x,%s/faces/dev/images/orl/s1/s1_01.png\n", id_b, test_shared());
+	fclose(f);
+	eid_err err;
+	REQUIRE(eid_authority_open(data, &auth, &err) == EID_OK);
+	eid_import_counts c;
+	REQUIRE(eid_authority_import(auth, csv, "models", NULL, &c, &err) == EID_OK);
+	REQUIRE(c.imported == 2);
+	REQUIRE(eid_platform_open(data, "http://127.0.0.1:9", &plat, &err) == EID_OK);
+	eid_http_config acfg = {.name = "authority", .quiet = 1};
+	REQUIRE(eid_api_authority_start(auth, eid_platform_signing_key(plat), &acfg, &as, &err) ==
+		EID_OK);
+	REQUIRE(eid_platform_set_authority_url(plat, eid_http_server_url(as), &err) == EID_OK);
+	eid_http_config pcfg = {.name = "platform", .quiet = 1};
+	REQUIRE(eid_api_platform_start(plat, &pcfg, &ps, &err) == EID_OK);
+	REQUIRE(eid_key_new(EID_KEY_ED25519, &device, &err) == EID_OK);
+}
+
+static void test_enrol_and_card(void)
+{
+	/* resident A, another photo of the same person */
+	capture c = make_capture(id_a, "s3/s3_01.png", NULL, 0);
+	long status;
+	json_t *card = submit(c.sid, c.body, &status);
+	if (status != 201)
+		fprintf(stderr, "  %s\n", json_dumps(card, 0));
+	REQUIRE(status == 201);
+	CHECK(strcmp(json_string_value(json_object_get(card, "level")), "lightweight") == 0);
+	CHECK(strcmp(json_string_value(json_object_get(card, "device_kid")),
+		     eid_key_id(device)) == 0);
+	/* the card is the authority's: its published signing key verifies it */
+	json_t *keys = call(ps, "GET", "/v1/keys", NULL, &status);
+	json_t *k = json_array_get(json_object_get(json_object_get(keys, "authority"), "keys"), 0);
+	eid_pubkey pk;
+	eid_err err;
+	const char *x = json_string_value(json_object_get(k, "x"));
+	REQUIRE(eid_pubkey_from_b64(EID_KEY_ED25519, x, strlen(x), NULL, &pk, &err) == EID_OK);
+	eid_keyring ring = {&pk, 1};
+	CHECK(eid_verify_json(card, eid_keyring_lookup, &ring, NULL, &err) == EID_OK);
+	json_object_set_new(card, "level", json_string("full"));
+	CHECK(eid_verify_json(card, eid_keyring_lookup, &ring, NULL, &err) != EID_OK);
+	json_decref(keys);
+	json_decref(card);
+
+	/* the same capture again: the session is answered */
+	json_t *again = submit(c.sid, c.body, &status);
+	CHECK(status == 409);
+	json_decref(again);
+	/* the same capture in another session: bound to the first one */
+	capture other = make_capture(id_a, "s3/s3_01.png", NULL, 0);
+	json_t *moved = submit(other.sid, c.body, &status);
+	CHECK(status == 400);
+	json_decref(moved);
+	json_decref(other.body);
+	json_decref(c.body);
+}
+
+static void test_refusals(void)
+{
+	long status;
+	/* an impostor: B's face with A's ID number */
+	capture c = make_capture(id_a, "s1/s1_01.png", NULL, 0);
+	json_t *r = submit(c.sid, c.body, &status);
+	CHECK(status == 403);
+	json_decref(r);
+	json_decref(c.body);
+	/* the device signature does not match */
+	c = make_capture(id_a, "s3/s3_01.png", NULL, 1);
+	r = submit(c.sid, c.body, &status);
+	CHECK(status == 400);
+	json_decref(r);
+	json_decref(c.body);
+	/* sealed to someone else's key (the platform could only have done that) */
+	eid_key *other;
+	eid_err err;
+	REQUIRE(eid_key_new(EID_KEY_X25519, &other, &err) == EID_OK);
+	c = make_capture(id_a, "s3/s3_01.png", eid_key_pub(other), 0);
+	r = submit(c.sid, c.body, &status);
+	CHECK(status == 400);
+	json_decref(r);
+	eid_key_free(other);
+	/* the authority's relay route refuses anyone but the platform */
+	json_t *forged = json_pack("{s:s, s:s, s:i, s:s, s:O, s:O}", "sid", c.sid, "nonce", "n",
+				   "exp", 0, "level", "lightweight", "sealed",
+				   json_object_get(c.body, "sealed"), "device_sig",
+				   json_object_get(c.body, "device_sig"));
+	r = call(as, "POST", "/internal/enrolments", forged, &status);
+	CHECK(status == 403);
+	json_decref(r);
+	json_decref(c.body);
+	/* an unknown session */
+	r = call(ps, "POST", "/v1/enrolments/nope", json_pack("{s:s, s:s}", "sealed", "x",
+							       "device_sig", "y"), &status);
+	CHECK(status == 404);
+	json_decref(r);
+}
+
+static void test_teardown(void)
+{
+	eid_http_server_free(ps);
+	eid_http_server_free(as);
+	eid_platform_close(plat);
+	/* nothing of the captures stayed on the platform */
+	char path[160];
+	snprintf(path, sizeof(path), "%s/platform/platform.db", data);
+	uint8_t *buf;
+	size_t len;
+	eid_err err;
+	REQUIRE(eid_file_read(path, 1u << 28, &buf, &len, &err) == EID_OK);
+	int found = 0;
+	for (size_t i = 0; !found && len >= 18 && i <= len - 18; i++)
+		found = memcmp(buf + i, id_a, 18) == 0;
+	CHECK(!found);
+	free(buf);
+	eid_authority_close(auth);
+	eid_key_free(device);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
+	CHECK(system(cmd) == 0);
+}
+
+TEST_MAIN(test_setup, test_enrol_and_card, test_refusals, test_teardown)
