@@ -17,12 +17,15 @@
  *                             {purpose, level} -> 201 {sid, exp, qr}
  *              GET /v1/verifications/{sid}  relying party: its request's state
  *              GET /v1/requests/{sid}       public: who asks, why, level, nonce
+ *              POST /v1/requests/{sid}      the app: {sealed, device_sig} -> 201
+ *                             the authority's signed answer (also kept for
+ *                             the relying party's GET, as "result")
  *              POST /v1/enrolments          the app: {level:"lightweight"} -> 201
  *                             {sid, nonce, exp, level, authority_seal}
  *              POST /v1/enrolments/{sid}    the app: {sealed, device_sig} -> 201
  *                             the authority's signed card (relayed)
  *   authority  POST /internal/enrolments    the platform only (its signature on
- *                             the body): the capture's decision
+ *              POST /internal/verifications  the body): the capture's decision
  * Errors: 400 bad input, 401 no or bad credential, 403 not allowed (or the
  * face does not match), 404 absent (or another party's), 409 already used,
  * 410 expired, 502 a peer service did not answer.

@@ -111,6 +111,11 @@ EID_MUST_CHECK eid_status eid_store_resident_find(eid_store *st, const uint8_t i
 						  uint8_t *tpl_out, size_t tpl_cap, size_t *tpl_len,
 						  eid_err *err);
 
+/* The template ciphertext of person_id (EID_E_NOT_FOUND). */
+EID_MUST_CHECK eid_status eid_store_resident_template(eid_store *st, const char *person_id,
+						      uint8_t *tpl_out, size_t tpl_cap,
+						      size_t *tpl_len, eid_err *err);
+
 typedef struct eid_card_row {
 	char card_id[48];
 	char person_id[48];
@@ -122,6 +127,21 @@ typedef struct eid_card_row {
 
 EID_MUST_CHECK eid_status eid_store_card_add(eid_store *st, const eid_card_row *row,
 					     eid_err *err);
+EID_MUST_CHECK eid_status eid_store_card_get(eid_store *st, const char *card_id,
+					     eid_card_row *out, eid_err *err);
+
+/* One decision for the resident's own history (authority schema). */
+typedef struct eid_verification_row {
+	char sid[48], person_id[48], rp_id[48];
+	char purpose[256];
+	char result[8]; /* "yes", "no" */
+	char level[16];
+	int64_t time_ms;
+} eid_verification_row;
+
+EID_MUST_CHECK eid_status eid_store_verification_add(eid_store *st,
+						     const eid_verification_row *row,
+						     eid_err *err);
 
 /* --- relying parties, terminals, sessions (platform schema) ----------------
  * Text fields are bounded by the caller (the service checks them); secrets
@@ -169,5 +189,11 @@ EID_MUST_CHECK eid_status eid_store_session_get(eid_store *st, const char *sid,
 EID_MUST_CHECK eid_status eid_store_session_transition(eid_store *st, const char *sid,
 						       const char *from, const char *to,
 						       eid_err *err);
+/* pending -> answered with the signed result (JSON text); EID_E_CONFLICT if
+ * the session was not pending. get_result copies it (EID_E_NOT_FOUND if none). */
+EID_MUST_CHECK eid_status eid_store_session_answer(eid_store *st, const char *sid,
+						   const char *result, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_session_result(eid_store *st, const char *sid,
+						   char **result_out, eid_err *err);
 
 #endif

@@ -91,6 +91,31 @@ size_t eid_enrol_ad(const char *sid, const char *nonce, int64_t exp_ms, const ch
 EID_MUST_CHECK eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *req,
 					      json_t **card_out, eid_err *err);
 
+/* --- verification (flow 4) -------------------------------------------------
+ * The app seals {"card_id", "photo"} with the associated data eid_verify_ad()
+ * builds (session, nonce, expiry, relying party, level) and signs AD || sealed
+ * with the device key bound to the card. The authority checks expiry, opens
+ * the capture, checks the signature against the card's device key, spends
+ * the nonce, and decides: "yes" when the card is active and unexpired, its
+ * level reaches the request's (a lightweight card never passes "full") and
+ * the face matches the register at the level's threshold; otherwise "no".
+ * Either way the answer is signed and carries nothing else:
+ *   {"sid","rp","result","level","sub" (pairwise pseudonym),"iat","sig"}
+ * (sub is absent from a "no"). Protocol failures (bad signature, replay,
+ * unknown card) are errors, not answers. Passcodes come with full enrolment. */
+typedef struct eid_verify_request {
+	const char *sid, *nonce, *rp_id, *level, *purpose;
+	int64_t exp_ms;
+	const uint8_t *sealed, *device_sig;
+	size_t sealed_len, sig_len;
+} eid_verify_request;
+
+/* "v1|verify|<sid>|<nonce>|<exp>|<rp_id>|<level>"; 0 if cap is too small */
+size_t eid_verify_ad(const char *sid, const char *nonce, int64_t exp_ms, const char *rp_id,
+		     const char *level, char *out, size_t cap);
+EID_MUST_CHECK eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *req,
+					       json_t **result_out, eid_err *err);
+
 /* authority_url: where the platform reaches the authority ("http://...") */
 EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *authority_url,
 					    eid_platform **out, eid_err *err);
@@ -154,6 +179,13 @@ EID_MUST_CHECK eid_status eid_platform_request_info(eid_platform *p, const char 
  * the authority's signed card; the platform cannot open the capture. */
 EID_MUST_CHECK eid_status eid_platform_enrolment_new(eid_platform *p, const char *level,
 						     json_t **out, eid_err *err);
+/* The app's sealed capture for a verification request: relayed to the
+ * authority like an enrolment; the signed answer is kept for the relying
+ * party (verification_get then carries it as "result") and returned. */
+EID_MUST_CHECK eid_status eid_platform_verification_submit(eid_platform *p, const char *sid,
+							   const char *sealed_b64,
+							   const char *device_sig_b64,
+							   json_t **result_out, eid_err *err);
 EID_MUST_CHECK eid_status eid_platform_enrolment_submit(eid_platform *p, const char *sid,
 							const char *sealed_b64,
 							const char *device_sig_b64,

@@ -71,9 +71,43 @@ static void post_enrolment(void *ctx, const eid_http_request *req, eid_http_resp
 	api_reply(resp, 201, st, card, &err);
 }
 
+/* POST /internal/verifications: only the platform, by its signature */
+static void post_verification(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	authority_api *api = ctx;
+	eid_err err;
+	eid_keyring ring = {&api->platform, 1};
+	if (!api->has_platform || !json_is_object(req->json) ||
+	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) != EID_OK) {
+		eid_http_error(resp, 403, "denied", "only the platform may relay verifications");
+		return;
+	}
+	json_t *b = req->json;
+	eid_verify_request q = {
+		.sid = json_string_value(json_object_get(b, "sid")),
+		.nonce = json_string_value(json_object_get(b, "nonce")),
+		.rp_id = json_string_value(json_object_get(b, "rp")),
+		.level = json_string_value(json_object_get(b, "level")),
+		.purpose = json_string_value(json_object_get(b, "purpose")),
+		.exp_ms = json_integer_value(json_object_get(b, "exp")),
+	};
+	uint8_t *sealed = member_bytes(b, "sealed", 16u << 20, &q.sealed_len);
+	uint8_t *sig = member_bytes(b, "device_sig", 128, &q.sig_len);
+	q.sealed = sealed;
+	q.device_sig = sig;
+	json_t *result = NULL;
+	eid_status st = sealed && sig ? eid_authority_verify(api->a, &q, &result, &err)
+				      : eid_fail(&err, EID_E_FORMAT,
+						 "sealed and device_sig must be base64url");
+	free(sealed);
+	free(sig);
+	api_reply(resp, 201, st, result, &err);
+}
+
 static const eid_http_route routes[] = {
 	{"GET", "/v1/keys", get_keys, 0, 0, 0},
 	{"POST", "/internal/enrolments", post_enrolment, 0, 24u << 20, 0},
+	{"POST", "/internal/verifications", post_verification, 0, 24u << 20, 0},
 };
 
 eid_status eid_api_authority_start(eid_authority *a, const eid_pubkey *platform,

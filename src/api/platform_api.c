@@ -116,7 +116,26 @@ static void post_capture(void *ctx, const eid_http_request *req, eid_http_respon
 	api_reply(resp, 201, st, card, &err);
 }
 
+static void post_request_capture(void *ctx, const eid_http_request *req,
+				 eid_http_response *resp)
+{
+	json_t *sealed = json_object_get(req->json, "sealed"),
+	       *sig = json_object_get(req->json, "device_sig");
+	if (!json_is_string(sealed) || !json_is_string(sig)) {
+		eid_http_error(resp, 400, "bad_request",
+			       "body must be {\"sealed\": string, \"device_sig\": string}");
+		return;
+	}
+	json_t *result;
+	eid_err err;
+	eid_status st = eid_platform_verification_submit(ctx, eid_http_param(req, "sid"),
+							 json_string_value(sealed),
+							 json_string_value(sig), &result, &err);
+	api_reply(resp, 201, st, result, &err);
+}
+
 static const eid_http_route routes[] = {
+	{"POST", "/v1/requests/{sid}", post_request_capture, 0, 16u << 20, 0},
 	{"GET", "/v1/keys", get_keys, 0, 0, 0},
 	{"POST", "/v1/enrolments", post_enrolment, 0, 1024, 0},
 	{"POST", "/v1/enrolments/{sid}", post_capture, 0, 16u << 20, 0},

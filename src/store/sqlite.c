@@ -546,9 +546,147 @@ static eid_status sq_card_add(void *impl, const eid_card_row *r, eid_err *err)
 	return insert(q, st, "add a card", err);
 }
 
+static eid_status sq_resident_template(void *impl, const char *person_id, uint8_t *tpl_out,
+				       size_t tpl_cap, size_t *tpl_len, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*tpl_len = 0;
+	if (sqlite3_prepare_v2(q->db, "SELECT template_ct FROM residents WHERE person_id = ?", -1, &st,
+			       NULL))
+		return db_fail(q, err, "read a template");
+	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	eid_status s = EID_OK;
+	if (rc == SQLITE_ROW) {
+		const int n = sqlite3_column_bytes(st, 0);
+		if (n < 0 || (size_t)n > tpl_cap)
+			s = eid_fail(err, EID_E_FORMAT, "stored template has %d bytes", n);
+		else {
+			memcpy(tpl_out, sqlite3_column_blob(st, 0), (size_t)n);
+			*tpl_len = (size_t)n;
+		}
+	} else if (rc == SQLITE_DONE) {
+		s = eid_fail(err, EID_E_NOT_FOUND, "no such resident");
+	} else {
+		s = db_fail(q, err, "read a template");
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+static eid_status sq_card_get(void *impl, const char *card_id, eid_card_row *out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT card_id, person_id, level, device_pk, status, iat_ms, exp_ms"
+			       " FROM cards WHERE card_id = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read a card");
+	sqlite3_bind_text(st, 1, card_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, out->card_id, sizeof(out->card_id));
+		col_text(st, 1, out->person_id, sizeof(out->person_id));
+		col_text(st, 2, out->level, sizeof(out->level));
+		copy_blob(st, 3, out->device_pk);
+		col_text(st, 4, out->status, sizeof(out->status));
+		out->iat_ms = sqlite3_column_int64(st, 5);
+		out->exp_ms = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such card");
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read a card");
+}
+
+static eid_status sq_verification_add(void *impl, const eid_verification_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO verifications (sid, person_id, rp_id, purpose, result, level,"
+			       " time_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "record a verification");
+	sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->person_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, r->rp_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->purpose, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, r->result, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, r->level, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, r->time_ms);
+	return insert(q, st, "record a verification", err);
+}
+
+static eid_status sq_session_answer(void *impl, const char *sid, const char *result, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "UPDATE sessions SET state = 'answered', result = ? WHERE sid = ? AND"
+			       " state = 'pending'",
+			       -1, &st, NULL))
+		return db_fail(q, err, "answer a session");
+	sqlite3_bind_text(st, 1, result, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "answer a session");
+	return sqlite3_changes(q->db) == 1
+		       ? EID_OK
+		       : eid_fail(err, EID_E_CONFLICT, "the session is no longer pending");
+}
+
+static eid_status sq_session_result(void *impl, const char *sid, char **result_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*result_out = NULL;
+	if (sqlite3_prepare_v2(q->db, "SELECT result FROM sessions WHERE sid = ?", -1, &st, NULL))
+		return db_fail(q, err, "read a result");
+	sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	const unsigned char *t = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (t)
+		*result_out = strdup((const char *)t);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(q, err, "read a result");
+	if (!t)
+		return eid_fail(err, EID_E_NOT_FOUND, "no result yet");
+	return *result_out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
+}
+
 const eid_store_backend eid_store_sqlite = {
-	"sqlite",      sq_open,         sq_close,      sq_begin,     sq_commit,     sq_rollback,
-	sq_audit_last, sq_audit_insert, sq_audit_scan, sq_nonce_use, sq_nonce_purge,
-	sq_resident_add, sq_resident_count, sq_rp_add, sq_rp_get, sq_terminal_add, sq_terminal_get,
-	sq_session_add, sq_session_get, sq_session_transition, sq_resident_find, sq_card_add,
+	.scheme = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.audit_last = sq_audit_last,
+	.audit_insert = sq_audit_insert,
+	.audit_scan = sq_audit_scan,
+	.nonce_use = sq_nonce_use,
+	.nonce_purge = sq_nonce_purge,
+	.resident_add = sq_resident_add,
+	.resident_count = sq_resident_count,
+	.rp_add = sq_rp_add,
+	.rp_get = sq_rp_get,
+	.terminal_add = sq_terminal_add,
+	.terminal_get = sq_terminal_get,
+	.session_add = sq_session_add,
+	.session_get = sq_session_get,
+	.session_transition = sq_session_transition,
+	.resident_find = sq_resident_find,
+	.card_add = sq_card_add,
+	.resident_template = sq_resident_template,
+	.card_get = sq_card_get,
+	.verification_add = sq_verification_add,
+	.session_answer = sq_session_answer,
+	.session_result = sq_session_result,
 };

@@ -307,3 +307,32 @@ eid_status eid_store_card_add(eid_store *st, const eid_card_row *row, eid_err *e
 {
 	return st->be->card_add(st->impl, row, err);
 }
+
+eid_status eid_store_card_get(eid_store *st, const char *card_id, eid_card_row *out, eid_err *err)
+{
+	return st->be->card_get(st->impl, card_id, out, err);
+}
+
+eid_status eid_store_verification_add(eid_store *st, const eid_verification_row *row,
+				      eid_err *err)
+{
+	return st->be->verification_add(st->impl, row, err);
+}
+
+eid_status eid_store_session_answer(eid_store *st, const char *sid, const char *result,
+				    eid_err *err)
+{
+	return st->be->session_answer(st->impl, sid, result, err);
+}
+
+eid_status eid_store_session_result(eid_store *st, const char *sid, char **result_out,
+				    eid_err *err)
+{
+	return st->be->session_result(st->impl, sid, result_out, err);
+}
+
+eid_status eid_store_resident_template(eid_store *st, const char *person_id, uint8_t *tpl_out,
+				       size_t tpl_cap, size_t *tpl_len, eid_err *err)
+{
+	return st->be->resident_template(st->impl, person_id, tpl_out, tpl_cap, tpl_len, err);
+}

@@ -17,66 +17,6 @@ size_t eid_enrol_ad(const char *sid, const char *nonce, int64_t exp_ms, const ch
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* the decoded template: 128 little-endian floats */
-static eid_status load_template(eid_authority *a, const char *person, const uint8_t *ct,
-				size_t ct_len, float tpl[EID_FACE_EMBEDDING_DIM], eid_err *err)
-{
-	uint8_t raw[EID_FACE_EMBEDDING_DIM * 4];
-	size_t n;
-	char ad[64];
-	snprintf(ad, sizeof(ad), "template:%s", person);
-	eid_status st = eid_kek_decrypt(a->kek, (const uint8_t *)ad, strlen(ad), ct, ct_len, raw,
-					sizeof(raw), &n, err);
-	if (!st && n != sizeof(raw))
-		st = eid_fail(err, EID_E_FORMAT, "stored template has %zu bytes", n);
-	for (int i = 0; !st && i < EID_FACE_EMBEDDING_DIM; i++) {
-		uint32_t u = (uint32_t)raw[4 * i] | (uint32_t)raw[4 * i + 1] << 8 |
-			     (uint32_t)raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24;
-		memcpy(&tpl[i], &u, 4);
-	}
-	sodium_memzero(raw, sizeof(raw));
-	return st;
-}
-
-/* the capture's photo through the face engine -> its template */
-static eid_status capture_template(eid_authority *a, const char *photo_b64,
-				   float out[EID_FACE_EMBEDDING_DIM], eid_err *err)
-{
-	const size_t len = strlen(photo_b64);
-	uint8_t *bytes = malloc(len + 1);
-	size_t n;
-	if (!bytes)
-		return eid_fail(err, EID_E_NOMEM, "out of memory");
-	eid_status st = eid_b64url_decode(photo_b64, len, bytes, len + 1, &n, err);
-	eid_image img = {0};
-	if (!st)
-		st = eid_image_decode(bytes, n, &img, err);
-	free(bytes);
-	eid_face_result *r = st ? NULL : malloc(sizeof(*r));
-	if (!st && !r)
-		st = eid_fail(err, EID_E_NOMEM, "out of memory");
-	if (!st) {
-		pthread_mutex_lock(&a->face_lock);
-		st = svc_faces(a, NULL, err);
-		if (!st)
-			st = eid_face_analyze(a->face_ctx, &img, r, err);
-		pthread_mutex_unlock(&a->face_lock);
-	}
-	if (!st)
-		memcpy(out, r->embedding, sizeof(float) * EID_FACE_EMBEDDING_DIM);
-	if (r)
-		sodium_memzero(r, sizeof(*r));
-	free(r);
-	eid_image_release(&img);
-	return st;
-}
 
 eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, json_t **card_out,
 			       eid_err *err)
@@ -87,7 +27,7 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	if (strcmp(q->level, "lightweight") != 0)
 		return eid_fail(err, EID_E_UNSUPPORTED,
 				"level %s needs enrolment at a trusted terminal", q->level);
-	if (now_ms() > q->exp_ms)
+	if (svc_now_ms() > q->exp_ms)
 		return eid_fail(err, EID_E_EXPIRED, "the enrolment session has expired");
 	if (q->sealed_len > MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
 		return eid_fail(err, EID_E_FORMAT, "capture too large or signature malformed");
@@ -152,9 +92,9 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	if (!st && strcmp(status, "active") != 0)
 		st = eid_fail(err, EID_E_DENIED, "the register entry is not active");
 	if (!st)
-		st = load_template(a, person, tpl_ct, tpl_len, ref, err);
+		st = svc_load_template(a, person, tpl_ct, tpl_len, ref, err);
 	if (!st)
-		st = capture_template(a, photo, probe, err);
+		st = svc_capture_template(a, photo, probe, err);
 	json_decref(cap);
 	double score = 0;
 	for (int i = 0; !st && i < EID_FACE_EMBEDDING_DIM; i++)
@@ -178,7 +118,7 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	snprintf(card.level, sizeof(card.level), "%s", q->level);
 	memcpy(card.device_pk, device.key, 32);
 	snprintf(card.status, sizeof(card.status), "active");
-	card.iat_ms = now_ms();
+	card.iat_ms = svc_now_ms();
 	card.exp_ms = card.iat_ms + CARD_MS;
 	if (!(st = eid_store_begin(a->store, err))) {
 		st = eid_store_card_add(a->store, &card, err);

@@ -264,7 +264,17 @@ eid_status eid_platform_verification_get(eid_platform *p, const char *rp_id, con
 										  : s.state;
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:I}", "sid", s.sid, "state", state, "purpose",
 			 s.purpose, "level", s.level, "exp", (json_int_t)s.exp_ms);
-	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!*out)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	char *text = NULL;
+	if (strcmp(s.state, "answered") == 0 &&
+	    eid_store_session_result(p->store, sid, &text, err) == EID_OK) {
+		json_t *result = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+		if (result)
+			json_object_set_new(*out, "result", result); /* as the authority signed it */
+	}
+	free(text);
+	return EID_OK;
 }
 
 eid_status eid_platform_request_info(eid_platform *p, const char *sid, json_t **out, eid_err *err)
@@ -340,6 +350,7 @@ eid_status eid_platform_enrolment_new(eid_platform *p, const char *level, json_t
 	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
 
+
 /* the authority's error code back to a status */
 static eid_status from_code(const char *code)
 {
@@ -349,47 +360,102 @@ static eid_status from_code(const char *code)
 	return EID_E_INTERNAL;
 }
 
+/* Signs body with the platform's key and POSTs it to the authority; a 201
+ * answer comes back in *reply_out, anything else as the authority's error. */
+static eid_status relay(eid_platform *p, const char *path, json_t *body, json_t **reply_out,
+			eid_err *err)
+{
+	*reply_out = NULL;
+	eid_status st = eid_sign_json(p->signing, body, err);
+	char url[512];
+	snprintf(url, sizeof(url), "%s%s", p->authority_url, path);
+	long status = 0;
+	json_t *reply = NULL;
+	if (!st)
+		st = eid_http_call("POST", url, body, 30.0, &status, &reply, err);
+	if (!st && status != 201) {
+		json_t *e = json_object_get(reply, "error");
+		const char *msg = json_string_value(json_object_get(e, "message"));
+		st = eid_fail(err, from_code(json_string_value(json_object_get(e, "code"))), "%s",
+			      msg ? msg : "the authority refused");
+	}
+	if (st) {
+		json_decref(reply);
+		return st;
+	}
+	*reply_out = reply;
+	return EID_OK;
+}
+
+/* the session, if it is of this type, pending and unexpired */
+static eid_status pending_session(eid_platform *p, const char *sid, const char *type,
+				  eid_session_row *s, eid_err *err)
+{
+	eid_status st = eid_store_session_get(p->store, sid, s, err);
+	if (!st && strcmp(s->type, type) != 0)
+		st = eid_fail(err, EID_E_NOT_FOUND, "no such session");
+	if (!st && strcmp(s->state, "pending") != 0)
+		st = eid_fail(err, EID_E_CONFLICT, "this session is %s", s->state);
+	if (!st && now_ms() > s->exp_ms)
+		st = eid_fail(err, EID_E_EXPIRED, "this session has expired");
+	return st;
+}
+
 eid_status eid_platform_enrolment_submit(eid_platform *p, const char *sid, const char *sealed_b64,
 					 const char *device_sig_b64, json_t **card_out, eid_err *err)
 {
 	*card_out = NULL;
 	eid_session_row s;
-	eid_status st = eid_store_session_get(p->store, sid, &s, err);
-	if (!st && strcmp(s.type, "enrol") != 0)
-		st = eid_fail(err, EID_E_NOT_FOUND, "no such session");
-	if (!st && strcmp(s.state, "pending") != 0)
-		st = eid_fail(err, EID_E_CONFLICT, "this session is %s", s.state);
-	if (!st && now_ms() > s.exp_ms)
-		st = eid_fail(err, EID_E_EXPIRED, "this session has expired");
+	eid_status st = pending_session(p, sid, "enrol", &s, err);
 	if (st)
 		return st;
-	json_t *relay = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "sid", s.sid, "nonce", s.nonce,
-				  "exp", (json_int_t)s.exp_ms, "level", s.level, "sealed", sealed_b64,
-				  "device_sig", device_sig_b64);
-	if (!relay)
+	json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "sid", s.sid, "nonce", s.nonce,
+				 "exp", (json_int_t)s.exp_ms, "level", s.level, "sealed", sealed_b64,
+				 "device_sig", device_sig_b64);
+	if (!body)
 		return eid_fail(err, EID_E_INVALID_ARG, "sealed and device_sig must be strings");
-	st = eid_sign_json(p->signing, relay, err);
-	char url[512];
-	snprintf(url, sizeof(url), "%s/internal/enrolments", p->authority_url);
-	long status = 0;
-	json_t *reply = NULL;
-	if (!st)
-		st = eid_http_call("POST", url, relay, 30.0, &status, &reply, err);
-	json_decref(relay);
-	if (!st && status != 201) {
-		json_t *e = json_object_get(reply, "error");
-		st = eid_fail(err, from_code(json_string_value(json_object_get(e, "code"))), "%s",
-			      json_string_value(json_object_get(e, "message"))
-				      ? json_string_value(json_object_get(e, "message"))
-				      : "the authority refused");
-	}
+	json_t *card = NULL;
+	st = relay(p, "/internal/enrolments", body, &card, err);
+	json_decref(body);
 	if (!st)
 		st = eid_store_session_transition(p->store, sid, "pending", "answered", err);
 	if (st) {
-		json_decref(reply);
+		json_decref(card);
 		return st;
 	}
-	*card_out = reply;
+	*card_out = card;
+	return EID_OK;
+}
+
+eid_status eid_platform_verification_submit(eid_platform *p, const char *sid,
+					    const char *sealed_b64, const char *device_sig_b64,
+					    json_t **result_out, eid_err *err)
+{
+	*result_out = NULL;
+	eid_session_row s;
+	eid_status st = pending_session(p, sid, "verify", &s, err);
+	if (st)
+		return st;
+	json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "sid", s.sid, "nonce",
+				 s.nonce, "exp", (json_int_t)s.exp_ms, "rp", s.owner, "level", s.level,
+				 "purpose", s.purpose, "sealed", sealed_b64, "device_sig",
+				 device_sig_b64);
+	if (!body)
+		return eid_fail(err, EID_E_INVALID_ARG, "sealed and device_sig must be strings");
+	json_t *result;
+	st = relay(p, "/internal/verifications", body, &result, err);
+	json_decref(body);
+	if (st)
+		return st;
+	char *text = json_dumps(result, JSON_COMPACT | JSON_SORT_KEYS);
+	st = text ? eid_store_session_answer(p->store, sid, text, err)
+		  : eid_fail(err, EID_E_NOMEM, "out of memory");
+	free(text);
+	if (st) {
+		json_decref(result);
+		return st;
+	}
+	*result_out = result;
 	return EID_OK;
 }
 

@@ -17,6 +17,16 @@ struct eid_authority {
 	pthread_mutex_t face_lock;
 };
 
+/* The reference template of person from its KEK ciphertext. */
+EID_MUST_CHECK eid_status svc_load_template(eid_authority *a, const char *person, const uint8_t *ct,
+					    size_t ct_len, float tpl[EID_FACE_EMBEDDING_DIM],
+					    eid_err *err);
+/* The template of a capture's photo (base64url JPEG/PNG) through the engine. */
+EID_MUST_CHECK eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
+					       float out[EID_FACE_EMBEDDING_DIM], eid_err *err);
+/* Unix time in milliseconds. */
+int64_t svc_now_ms(void);
+
 /* The face engine and its context, loaded on first use; call with face_lock held. */
 EID_MUST_CHECK eid_status svc_faces(eid_authority *a, const char *models_dir, eid_err *err);
 

@@ -17,6 +17,7 @@ static eid_authority *auth;
 static eid_platform *plat;
 static eid_http_server *as, *ps;
 static eid_key *device;
+static char card_id[64];
 
 static void make_id(const char *date, const char *seq, char out[19])
 {
@@ -160,6 +161,7 @@ static void test_enrol_and_card(void)
 	CHECK(strcmp(json_string_value(json_object_get(card, "level")), "lightweight") == 0);
 	CHECK(strcmp(json_string_value(json_object_get(card, "device_kid")),
 		     eid_key_id(device)) == 0);
+	snprintf(card_id, sizeof(card_id), "%s", json_string_value(json_object_get(card, "card_id")));
 	/* the card is the authority's: its published signing key verifies it */
 	json_t *keys = call(ps, "GET", "/v1/keys", NULL, &status);
 	json_t *k = json_array_get(json_object_get(json_object_get(keys, "authority"), "keys"), 0);
@@ -227,6 +229,188 @@ static void test_refusals(void)
 	json_decref(r);
 }
 
+/* --- verification (flow 4) ------------------------------------------------ */
+
+static eid_pubkey authority_signing(void)
+{
+	long status;
+	json_t *keys = call(as, "GET", "/v1/keys", NULL, &status);
+	json_t *k = json_array_get(json_object_get(keys, "keys"), 0);
+	eid_pubkey pk;
+	eid_err err;
+	const char *x = json_string_value(json_object_get(k, "x"));
+	REQUIRE(eid_pubkey_from_b64(EID_KEY_ED25519, x, strlen(x), NULL, &pk, &err) == EID_OK);
+	json_decref(keys);
+	return pk;
+}
+
+static char *new_rp(const char *name, const char *level)
+{
+	char id[EID_CREDENTIAL_ID_LEN + 1], secret[EID_CREDENTIAL_SECRET_LEN + 1];
+	eid_err err;
+	REQUIRE(eid_platform_add_rp(plat, name, level, id, secret, &err) == EID_OK);
+	char *cred = malloc(128);
+	snprintf(cred, 128, "%s.%s", id, secret);
+	return cred;
+}
+
+/* a relying party asks; returns the session id */
+static void rp_request(const char *cred, const char *level, char sid[64])
+{
+	char url[512], hdr[256];
+	snprintf(url, sizeof(url), "%s/v1/verifications", eid_http_server_url(ps));
+	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", cred);
+	const char *headers[] = {hdr, NULL};
+	json_t *body = json_pack("{s:s, s:s}", "purpose", "check-in", "level", level), *reply;
+	long status;
+	eid_err err;
+	REQUIRE(eid_http_call_headers("POST", url, headers, body, 5.0, &status, &reply, &err) ==
+		EID_OK);
+	json_decref(body);
+	REQUIRE(status == 201);
+	snprintf(sid, 64, "%s", json_string_value(json_object_get(reply, "sid")));
+	json_decref(reply);
+}
+
+static json_t *rp_result(const char *cred, const char *sid)
+{
+	char url[512], hdr[256];
+	snprintf(url, sizeof(url), "%s/v1/verifications/%s", eid_http_server_url(ps), sid);
+	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", cred);
+	const char *headers[] = {hdr, NULL};
+	json_t *reply;
+	long status;
+	eid_err err;
+	REQUIRE(eid_http_call_headers("GET", url, headers, NULL, 5.0, &status, &reply, &err) ==
+		EID_OK);
+	CHECK(status == 200);
+	return reply;
+}
+
+/* the app: reads the request, seals {card_id, photo}, signs with `signer` */
+static json_t *app_answer(const char *sid, const char *photo, const eid_key *signer,
+			  long *status, json_t **body_out)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/requests/%s", sid);
+	json_t *info = call(ps, "GET", path, NULL, status);
+	REQUIRE(*status == 200);
+	const char *nonce = json_string_value(json_object_get(info, "nonce"));
+	const char *rp = json_string_value(json_object_get(json_object_get(info, "rp"), "id"));
+	const char *level = json_string_value(json_object_get(info, "level"));
+	const int64_t exp = json_integer_value(json_object_get(info, "exp"));
+	char ad[512];
+	size_t ad_len = eid_verify_ad(sid, nonce, exp, rp, level, ad, sizeof(ad));
+	REQUIRE(ad_len);
+	json_decref(info);
+	json_t *keys = call(as, "GET", "/v1/keys", NULL, status);
+	const char *x = json_string_value(
+		json_object_get(json_array_get(json_object_get(keys, "keys"), 1), "x"));
+	eid_pubkey seal;
+	eid_err err;
+	REQUIRE(eid_pubkey_from_b64(EID_KEY_X25519, x, strlen(x), NULL, &seal, &err) == EID_OK);
+	json_decref(keys);
+	char *pic = photo_b64(photo);
+	json_t *cap = json_pack("{s:s, s:s}", "card_id", card_id, "photo", pic);
+	free(pic);
+	char *text = json_dumps(cap, JSON_COMPACT);
+	json_decref(cap);
+	const size_t n = strlen(text);
+	uint8_t *sealed = malloc(n + EID_SEAL_OVERHEAD), *msg = malloc(ad_len + n + EID_SEAL_OVERHEAD);
+	size_t sealed_len;
+	REQUIRE(eid_seal(&seal, (const uint8_t *)ad, ad_len, (const uint8_t *)text, n, sealed,
+			 n + EID_SEAL_OVERHEAD, &sealed_len, &err) == EID_OK);
+	memcpy(msg, ad, ad_len);
+	memcpy(msg + ad_len, sealed, sealed_len);
+	uint8_t sig[EID_SIG_BYTES];
+	REQUIRE(eid_sign(signer, msg, ad_len + sealed_len, sig, &err) == EID_OK);
+	char *s1 = b64(sealed, sealed_len), *s2 = b64(sig, sizeof(sig));
+	json_t *body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
+	free(s1), free(s2), free(sealed), free(msg), free(text);
+	*body_out = json_incref(body);
+	return call(ps, "POST", path, body, status);
+}
+
+static void test_verification(void)
+{
+	REQUIRE(card_id[0]);
+	char *cafe = new_rp("Net Cafe", "lightweight"), *cafe2 = new_rp("Cafe Two", "lightweight"),
+	     *hotel = new_rp("Hotel Canton", "full");
+	eid_pubkey authority = authority_signing();
+	eid_keyring ring = {&authority, 1};
+	eid_err err;
+	char sid[64];
+	long status;
+	json_t *body;
+
+	/* the cafe: lightweight, the resident's own face -> yes, signed, minimal */
+	rp_request(cafe, "lightweight", sid);
+	json_t *ans = app_answer(sid, "s3/s3_01.png", device, &status, &body);
+	CHECK(status == 201);
+	CHECK(strcmp(json_string_value(json_object_get(ans, "result")), "yes") == 0);
+	json_decref(ans);
+	json_t *r = rp_result(cafe, sid), *res = json_object_get(r, "result");
+	REQUIRE(res);
+	CHECK(eid_verify_json(res, eid_keyring_lookup, &ring, NULL, &err) == EID_OK);
+	CHECK(json_object_size(res) == 7); /* sid, rp, result, level, sub, iat, sig: nothing else */
+	char sub1[64];
+	snprintf(sub1, sizeof(sub1), "%s", json_string_value(json_object_get(res, "sub")));
+	json_decref(r);
+	/* the same capture again: refused */
+	json_t *again = call(ps, "POST", "/v1/requests/x", json_incref(body), &status);
+	CHECK(status == 404);
+	json_decref(again);
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/requests/%s", sid);
+	again = call(ps, "POST", path, body, &status);
+	CHECK(status == 409);
+	json_decref(again);
+
+	/* stable for one relying party, different for another */
+	rp_request(cafe, "lightweight", sid);
+	json_decref(app_answer(sid, "s3/s3_05.png", device, &status, &body));
+	json_decref(body);
+	r = rp_result(cafe, sid);
+	CHECK(strcmp(json_string_value(json_object_get(json_object_get(r, "result"), "sub")),
+		     sub1) == 0);
+	json_decref(r);
+	rp_request(cafe2, "lightweight", sid);
+	json_decref(app_answer(sid, "s3/s3_01.png", device, &status, &body));
+	json_decref(body);
+	r = rp_result(cafe2, sid);
+	const char *sub2 = json_string_value(json_object_get(json_object_get(r, "result"), "sub"));
+	CHECK(sub2 && strcmp(sub2, sub1) != 0);
+	json_decref(r);
+
+	/* the hotel needs full: a lightweight card answers no, with no pseudonym */
+	rp_request(hotel, "full", sid);
+	ans = app_answer(sid, "s3/s3_01.png", device, &status, &body);
+	CHECK(status == 201);
+	CHECK(strcmp(json_string_value(json_object_get(ans, "result")), "no") == 0);
+	CHECK(json_object_get(ans, "sub") == NULL);
+	json_decref(ans);
+	json_decref(body);
+
+	/* an impostor holding the card: no */
+	rp_request(cafe, "lightweight", sid);
+	ans = app_answer(sid, "s1/s1_01.png", device, &status, &body);
+	CHECK(status == 201);
+	CHECK(strcmp(json_string_value(json_object_get(ans, "result")), "no") == 0);
+	json_decref(ans);
+	json_decref(body);
+
+	/* another phone with a copy of the card: refused outright */
+	eid_key *other;
+	REQUIRE(eid_key_new(EID_KEY_ED25519, &other, &err) == EID_OK);
+	rp_request(cafe, "lightweight", sid);
+	ans = app_answer(sid, "s3/s3_01.png", other, &status, &body);
+	CHECK(status == 403);
+	json_decref(ans);
+	json_decref(body);
+	eid_key_free(other);
+	free(cafe), free(cafe2), free(hotel);
+}
+
 static void test_teardown(void)
 {
 	eid_http_server_free(ps);
@@ -251,4 +435,4 @@ static void test_teardown(void)
 	CHECK(system(cmd) == 0);
 }
 
-TEST_MAIN(test_setup, test_enrol_and_card, test_refusals, test_teardown)
+TEST_MAIN(test_setup, test_enrol_and_card, test_refusals, test_verification, test_teardown)

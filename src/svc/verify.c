@@ -1,0 +1,178 @@
+/* Verification at the authority (flow 4): open the sealed capture, check it
+ * against the card, decide, sign the answer. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc_internal.h"
+
+#define MAX_CAPTURE (8u << 20)
+
+size_t eid_verify_ad(const char *sid, const char *nonce, int64_t exp_ms, const char *rp_id,
+		     const char *level, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "v1|verify|%s|%s|%lld|%s|%s", sid, nonce, (long long)exp_ms,
+			 rp_id, level);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static int level_rank(const char *level)
+{
+	return strcmp(level, "full") == 0 ? 2 : strcmp(level, "lightweight") == 0 ? 1 : 0;
+}
+
+/* opens and parses the capture; checks the device signature against the card */
+static eid_status open_capture(eid_authority *a, const eid_verify_request *q, const char *ad,
+			       size_t ad_len, json_t **cap_out, eid_card_row *card, eid_err *err)
+{
+	uint8_t *plain = malloc(q->sealed_len + 1);
+	size_t plain_len = 0;
+	if (!plain)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	eid_status st = eid_unseal(a->sealing, (const uint8_t *)ad, ad_len, q->sealed, q->sealed_len,
+				   plain, q->sealed_len, &plain_len, err);
+	json_t *cap = NULL;
+	if (!st) {
+		json_error_t jerr;
+		cap = json_loadb((const char *)plain, plain_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!cap)
+			st = eid_fail(err, EID_E_FORMAT, "the capture is not JSON");
+	}
+	sodium_memzero(plain, plain_len);
+	free(plain);
+	const char *card_id = json_string_value(json_object_get(cap, "card_id"));
+	if (!st && (!card_id || !json_is_string(json_object_get(cap, "photo"))))
+		st = eid_fail(err, EID_E_FORMAT, "the capture needs card_id and photo");
+	if (!st)
+		st = eid_store_card_get(a->store, card_id, card, err);
+	if (!st) { /* signed by the device the card is bound to, for this session */
+		eid_pubkey dev = {.type = EID_KEY_ED25519};
+		memcpy(dev.key, card->device_pk, 32);
+		uint8_t *msg = malloc(ad_len + q->sealed_len);
+		if (!msg) {
+			st = eid_fail(err, EID_E_NOMEM, "out of memory");
+		} else {
+			memcpy(msg, ad, ad_len);
+			memcpy(msg + ad_len, q->sealed, q->sealed_len);
+			st = eid_verify(&dev, msg, ad_len + q->sealed_len, q->device_sig, q->sig_len,
+					err);
+			free(msg);
+		}
+		if (st)
+			st = eid_fail(err, EID_E_DENIED, "not signed by the device bound to this card");
+	}
+	if (st) {
+		json_decref(cap);
+		return st;
+	}
+	*cap_out = cap;
+	return EID_OK;
+}
+
+eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, json_t **result_out,
+				eid_err *err)
+{
+	*result_out = NULL;
+	if (!q->sid || !q->nonce || !q->rp_id || !q->level || !q->sealed || !q->device_sig)
+		return eid_fail(err, EID_E_INVALID_ARG, "incomplete verification request");
+	if (!level_rank(q->level))
+		return eid_fail(err, EID_E_INVALID_ARG, "level must be lightweight or full");
+	if (svc_now_ms() > q->exp_ms)
+		return eid_fail(err, EID_E_EXPIRED, "the request has expired");
+	if (q->sealed_len > MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
+		return eid_fail(err, EID_E_FORMAT, "capture too large or signature malformed");
+	char ad[512];
+	const size_t ad_len = eid_verify_ad(q->sid, q->nonce, q->exp_ms, q->rp_id, q->level, ad,
+					    sizeof(ad));
+	if (!ad_len)
+		return eid_fail(err, EID_E_INVALID_ARG, "session values too long");
+	json_t *cap = NULL;
+	eid_card_row card;
+	eid_status st = open_capture(a, q, ad, ad_len, &cap, &card, err);
+	char once[96];
+	snprintf(once, sizeof(once), "verify:%s", q->nonce);
+	if (!st)
+		st = eid_store_nonce_use(a->store, once, q->exp_ms, err);
+	if (st) {
+		json_decref(cap);
+		return st;
+	}
+
+	/* the decision */
+	const char *why = NULL;
+	if (strcmp(card.status, "active") != 0)
+		why = "card_not_active";
+	else if (svc_now_ms() > card.exp_ms)
+		why = "card_expired";
+	else if (level_rank(card.level) < level_rank(q->level))
+		why = "level_too_low";
+	double score = 0;
+	if (!why) {
+		float ref[EID_FACE_EMBEDDING_DIM], probe[EID_FACE_EMBEDDING_DIM];
+		uint8_t tpl_ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
+		size_t tpl_len = 0;
+		st = eid_store_resident_template(a->store, card.person_id, tpl_ct, sizeof(tpl_ct),
+						 &tpl_len, err);
+		if (!st)
+			st = svc_load_template(a, card.person_id, tpl_ct, tpl_len, ref, err);
+		if (!st) {
+			st = svc_capture_template(
+				a, json_string_value(json_object_get(cap, "photo")), probe, err);
+			if (st == EID_E_NO_FACE || st == EID_E_FORMAT) { /* the resident's photo */
+				why = "no_face";
+				st = EID_OK;
+			}
+		}
+		for (int i = 0; !st && !why && i < EID_FACE_EMBEDDING_DIM; i++)
+			score += (double)ref[i] * probe[i];
+		sodium_memzero(ref, sizeof(ref));
+		sodium_memzero(probe, sizeof(probe));
+		const double bar = level_rank(q->level) == 2 ? EID_MATCH_FULL : EID_MATCH_LIGHTWEIGHT;
+		if (!st && !why && score < bar)
+			why = "no_match";
+	}
+	json_decref(cap);
+	if (st)
+		return st;
+
+	/* the signed answer: the result, the level, the pairwise pseudonym */
+	char sub[EID_PSEUDONYM_LEN + 1];
+	if ((st = eid_pseudonym(a->pseudonym, card.person_id, strlen(card.person_id), q->rp_id,
+				strlen(q->rp_id), sub, err)))
+		return st;
+	const int64_t now = svc_now_ms();
+	json_t *res = json_pack("{s:s, s:s, s:s, s:s, s:I}", "sid", q->sid, "rp", q->rp_id, "result",
+				why ? "no" : "yes", "level", q->level, "iat", (json_int_t)now);
+	if (res && !why)
+		json_object_set_new(res, "sub", json_string(sub));
+	if (!res)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	eid_verification_row v;
+	memset(&v, 0, sizeof(v));
+	snprintf(v.sid, sizeof(v.sid), "%s", q->sid);
+	snprintf(v.person_id, sizeof(v.person_id), "%s", card.person_id);
+	snprintf(v.rp_id, sizeof(v.rp_id), "%s", q->rp_id);
+	snprintf(v.purpose, sizeof(v.purpose), "%s", q->purpose ? q->purpose : "");
+	snprintf(v.result, sizeof(v.result), "%s", why ? "no" : "yes");
+	snprintf(v.level, sizeof(v.level), "%s", q->level);
+	v.time_ms = now;
+	if (!(st = eid_store_begin(a->store, err))) {
+		st = eid_store_verification_add(a->store, &v, err);
+		if (!st)
+			st = eid_store_audit_append(a->store, why ? "verification.no" : "verification.yes",
+						    sub, why ? why : "match", strlen(why ? why : "match"),
+						    NULL, err);
+		if (st)
+			eid_store_rollback(a->store);
+		else
+			st = eid_store_commit(a->store, err);
+	}
+	if (!st)
+		st = eid_sign_json(a->signing, res, err);
+	if (st) {
+		json_decref(res);
+		return st;
+	}
+	*result_out = res;
+	return EID_OK;
+}
