@@ -129,6 +129,9 @@ EID_MUST_CHECK eid_status eid_store_card_add(eid_store *st, const eid_card_row *
 					     eid_err *err);
 EID_MUST_CHECK eid_status eid_store_card_get(eid_store *st, const char *card_id,
 					     eid_card_row *out, eid_err *err);
+/* EID_E_NOT_FOUND when there is no such card */
+EID_MUST_CHECK eid_status eid_store_card_set_status(eid_store *st, const char *card_id,
+						    const char *status, eid_err *err);
 
 /* One decision for the resident's own history (authority schema). */
 typedef struct eid_verification_row {

@@ -116,6 +116,15 @@ size_t eid_verify_ad(const char *sid, const char *nonce, int64_t exp_ms, const c
 EID_MUST_CHECK eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *req,
 					       json_t **result_out, eid_err *err);
 
+/* --- lifecycle and audit (flows 5, 6) ---------------------------------------
+ * A card's status: "active", "suspended" (lost, may come back) or "revoked"
+ * (for good: a revoked card cannot be made active again, EID_E_DENIED). Each
+ * change is audited. audit_verify walks the hash chain (eid_store_audit_verify). */
+EID_MUST_CHECK eid_status eid_authority_card_status(eid_authority *a, const char *card_id,
+						    const char *status, eid_err *err);
+EID_MUST_CHECK eid_status eid_authority_audit_verify(eid_authority *a, uint64_t *rows_out,
+						     uint64_t *first_bad_out, eid_err *err);
+
 /* authority_url: where the platform reaches the authority ("http://...") */
 EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *authority_url,
 					    eid_platform **out, eid_err *err);

@@ -18,6 +18,10 @@ int cmd_face_eval(int argc, char **argv);
 int cmd_face_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_authority_import(int argc, char **argv);
+int cmd_authority_revoke(int argc, char **argv);
+int cmd_authority_suspend(int argc, char **argv);
+int cmd_authority_resume(int argc, char **argv);
+int cmd_authority_audit_verify(int argc, char **argv);
 int cmd_platform_add_rp(int argc, char **argv);
 int cmd_platform_add_terminal(int argc, char **argv);
 

@@ -42,3 +42,91 @@ int cmd_authority_import(int argc, char **argv)
 	printf("{\"rows\":%u,\"imported\":%u,\"rejected\":%u}\n", c.rows, c.imported, c.rejected);
 	return c.rejected ? 1 : 0;
 }
+
+/* the authority of --data (or $EID_DATA, ./data) with one positional argument */
+static int open_with_arg(int argc, char **argv, const char *usage, eid_authority **a,
+			 const char **arg)
+{
+	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data";
+	*arg = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+			data = argv[++i];
+		else if (argv[i][0] != '-' && !*arg)
+			*arg = argv[i];
+		else {
+			fprintf(stderr, "bad option '%s'\nusage: %s\n", argv[i], usage);
+			return 2;
+		}
+	}
+	eid_err err;
+	eid_status st = eid_authority_open(data, a, &err);
+	if (st) {
+		fprintf(stderr, "eid authority: %s (%s)\n", err.msg, eid_status_code(st));
+		return 1;
+	}
+	return 0;
+}
+
+static int set_status(int argc, char **argv, const char *status, const char *usage)
+{
+	eid_authority *a;
+	const char *card;
+	int rc = open_with_arg(argc, argv, usage, &a, &card);
+	if (rc)
+		return rc;
+	if (!card) {
+		eid_authority_close(a);
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	eid_err err;
+	eid_status st = eid_authority_card_status(a, card, status, &err);
+	eid_authority_close(a);
+	if (st) {
+		fprintf(stderr, "eid authority: %s (%s)\n", err.msg, eid_status_code(st));
+		return 1;
+	}
+	printf("{\"card_id\":\"%s\",\"status\":\"%s\"}\n", card, status);
+	return 0;
+}
+
+int cmd_authority_revoke(int argc, char **argv)
+{
+	return set_status(argc, argv, "revoked", "eid authority revoke CARD_ID [--data DIR]");
+}
+
+int cmd_authority_suspend(int argc, char **argv)
+{
+	return set_status(argc, argv, "suspended", "eid authority suspend CARD_ID [--data DIR]");
+}
+
+int cmd_authority_resume(int argc, char **argv)
+{
+	return set_status(argc, argv, "active", "eid authority resume CARD_ID [--data DIR]");
+}
+
+int cmd_authority_audit_verify(int argc, char **argv)
+{
+	eid_authority *a;
+	const char *extra;
+	int rc = open_with_arg(argc, argv, "eid authority audit-verify [--data DIR]", &a, &extra);
+	if (rc)
+		return rc;
+	uint64_t rows, bad;
+	eid_err err;
+	eid_status st = eid_authority_audit_verify(a, &rows, &bad, &err);
+	eid_authority_close(a);
+	if (st == EID_E_FORMAT) {
+		printf("{\"ok\":false,\"checked\":%llu,\"first_bad\":%llu}\n",
+		       (unsigned long long)rows, (unsigned long long)bad);
+		fprintf(stderr, "eid authority audit-verify: %s\n", err.msg);
+		return 1;
+	}
+	if (st) {
+		fprintf(stderr, "eid authority audit-verify: %s (%s)\n", err.msg, eid_status_code(st));
+		return 1;
+	}
+	printf("{\"ok\":true,\"checked\":%llu}\n", (unsigned long long)rows);
+	return 0;
+}

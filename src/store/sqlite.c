@@ -602,6 +602,23 @@ static eid_status sq_card_get(void *impl, const char *card_id, eid_card_row *out
 	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read a card");
 }
 
+static eid_status sq_card_set_status(void *impl, const char *card_id, const char *status,
+				     eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "UPDATE cards SET status = ? WHERE card_id = ?", -1, &st, NULL))
+		return db_fail(q, err, "update a card");
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, card_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "update a card");
+	return sqlite3_changes(q->db) == 1 ? EID_OK
+					   : eid_fail(err, EID_E_NOT_FOUND, "no such card");
+}
+
 static eid_status sq_verification_add(void *impl, const eid_verification_row *r, eid_err *err)
 {
 	sq *q = impl;
@@ -686,6 +703,7 @@ const eid_store_backend eid_store_sqlite = {
 	.card_add = sq_card_add,
 	.resident_template = sq_resident_template,
 	.card_get = sq_card_get,
+	.card_set_status = sq_card_set_status,
 	.verification_add = sq_verification_add,
 	.session_answer = sq_session_answer,
 	.session_result = sq_session_result,

@@ -336,3 +336,9 @@ eid_status eid_store_resident_template(eid_store *st, const char *person_id, uin
 {
 	return st->be->resident_template(st->impl, person_id, tpl_out, tpl_cap, tpl_len, err);
 }
+
+eid_status eid_store_card_set_status(eid_store *st, const char *card_id, const char *status,
+				     eid_err *err)
+{
+	return st->be->card_set_status(st->impl, card_id, status, err);
+}

@@ -1,6 +1,7 @@
 /* The authority: the register's keeper. So far: its keys and storage. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "keydir.h"
 #include "svc_internal.h"
@@ -67,4 +68,37 @@ eid_status svc_faces(eid_authority *a, const char *models_dir, eid_err *err)
 	if (!st && !a->face_ctx)
 		st = eid_face_ctx_new(a->faces, 1, &a->face_ctx, err);
 	return st;
+}
+
+eid_status eid_authority_card_status(eid_authority *a, const char *card_id, const char *status,
+				     eid_err *err)
+{
+	if (!status || (strcmp(status, "active") != 0 && strcmp(status, "suspended") != 0 &&
+			strcmp(status, "revoked") != 0))
+		return eid_fail(err, EID_E_INVALID_ARG, "status must be active, suspended or revoked");
+	eid_card_row card;
+	eid_status st = eid_store_card_get(a->store, card_id ? card_id : "", &card, err);
+	if (st)
+		return st;
+	if (strcmp(card.status, "revoked") == 0 && strcmp(status, "revoked") != 0)
+		return eid_fail(err, EID_E_DENIED, "a revoked card stays revoked");
+	char event[48];
+	snprintf(event, sizeof(event), "card.%s", status);
+	if (!(st = eid_store_begin(a->store, err))) {
+		st = eid_store_card_set_status(a->store, card.card_id, status, err);
+		if (!st)
+			st = eid_store_audit_append(a->store, event, card.card_id, status, strlen(status),
+						    NULL, err);
+		if (st)
+			eid_store_rollback(a->store);
+		else
+			st = eid_store_commit(a->store, err);
+	}
+	return st;
+}
+
+eid_status eid_authority_audit_verify(eid_authority *a, uint64_t *rows_out, uint64_t *first_bad_out,
+				      eid_err *err)
+{
+	return eid_store_audit_verify(a->store, rows_out, first_bad_out, err);
 }

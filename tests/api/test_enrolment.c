@@ -6,6 +6,7 @@
  * face, a bad device signature, a capture sealed to another key, a relay that
  * does not come from the platform. */
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "../../src/svc/svc_internal.h"
 #include "eid/api.h"
@@ -411,6 +412,55 @@ static void test_verification(void)
 	free(cafe), free(cafe2), free(hotel);
 }
 
+/* --- lifecycle and audit (flows 5, 6) ---------------------------------------- */
+
+static const char *answer_for(const char *cred)
+{
+	static char result[8];
+	char sid[64];
+	long status;
+	json_t *body;
+	rp_request(cred, "lightweight", sid);
+	json_t *ans = app_answer(sid, "s3/s3_01.png", device, &status, &body);
+	snprintf(result, sizeof(result), "%s",
+		 status == 201 ? json_string_value(json_object_get(ans, "result")) : "error");
+	json_decref(ans);
+	json_decref(body);
+	return result;
+}
+
+static void test_lifecycle_and_audit(void)
+{
+	char *cafe = new_rp("Lifecycle Cafe", "lightweight");
+	eid_err err;
+	CHECK(strcmp(answer_for(cafe), "yes") == 0);
+	REQUIRE(eid_authority_card_status(auth, card_id, "suspended", &err) == EID_OK);
+	CHECK(strcmp(answer_for(cafe), "no") == 0);
+	REQUIRE(eid_authority_card_status(auth, card_id, "active", &err) == EID_OK);
+	CHECK(strcmp(answer_for(cafe), "yes") == 0);
+	REQUIRE(eid_authority_card_status(auth, card_id, "revoked", &err) == EID_OK); /* lost phone */
+	CHECK(strcmp(answer_for(cafe), "no") == 0);
+	CHECK(eid_authority_card_status(auth, card_id, "active", &err) == EID_E_DENIED);
+	CHECK(eid_authority_card_status(auth, "nope", "revoked", &err) == EID_E_NOT_FOUND);
+	CHECK(eid_authority_card_status(auth, card_id, "gone", &err) == EID_E_INVALID_ARG);
+	free(cafe);
+
+	/* every decision is in the chain; an edit behind the authority's back shows */
+	uint64_t rows, bad;
+	CHECK(eid_authority_audit_verify(auth, &rows, &bad, &err) == EID_OK);
+	CHECK(rows >= 10);
+	char path[160];
+	snprintf(path, sizeof(path), "%s/authority/authority.db", data);
+	sqlite3 *db;
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	REQUIRE(sqlite3_exec(db, "UPDATE audit SET event = 'verification.yes' WHERE event ="
+				 " 'verification.no'",
+			     NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(eid_authority_audit_verify(auth, &rows, &bad, &err) == EID_E_FORMAT);
+	CHECK(bad > 0);
+}
+
 static void test_teardown(void)
 {
 	eid_http_server_free(ps);
@@ -435,4 +485,5 @@ static void test_teardown(void)
 	CHECK(system(cmd) == 0);
 }
 
-TEST_MAIN(test_setup, test_enrol_and_card, test_refusals, test_verification, test_teardown)
+TEST_MAIN(test_setup, test_enrol_and_card, test_refusals, test_verification,
+	  test_lifecycle_and_audit, test_teardown)

@@ -45,6 +45,16 @@ ok "serve stops cleanly on TERM" '[ $rc -eq 0 ]'
 "$EID" serve --role nobody >/dev/null 2>&1; rc=$?
 ok "serve refuses an unknown role" '[ $rc -eq 2 ]'
 
+# the register through the CLI: import, audit chain, revocation of an unknown card
+printf 'id_number,name,birth_date,sex,address,photo\n440106199001011235,A,1990-01-01,M,x,%s\n' \
+	"$SHARED/faces/dev/images/orl/s3/s3_03.png" >"$tmp/reg.csv"
+"$EID" authority import "$tmp/reg.csv" --data "$tmp/data" >"$tmp/import.out" 2>&1; rc=$?
+ok "import one row" '[ $rc -eq 0 ] && grep -q "\"imported\":1" "$tmp/import.out"'
+"$EID" authority audit-verify --data "$tmp/data" >"$tmp/audit.out"; rc=$?
+ok "audit chain intact" '[ $rc -eq 0 ] && grep -q "\"ok\":true" "$tmp/audit.out"'
+"$EID" authority revoke nope --data "$tmp/data" 2>"$tmp/revoke.err"; rc=$?
+ok "revoke an unknown card fails" '[ $rc -eq 1 ] && grep -q not_found "$tmp/revoke.err"'
+
 "$EID" face nothing >/dev/null 2>&1
 ok "unknown command exits 2" '[ $? -eq 2 ]'
 echo "tests/cli/test_cli.sh: $pass passed, $fail failed"
