@@ -20,6 +20,10 @@
  *              POST /v1/requests/{sid}      the app: {sealed, device_sig} -> 201
  *                             the authority's signed answer (also kept for
  *                             the relying party's GET, as "result")
+ *              POST /v1/terminal/enrolments            a terminal (signed body):
+ *                             a full enrolment session
+ *              POST /v1/terminal/enrolments/{sid}/claim  the terminal's sealed
+ *                             claim -> {qr} for the app
  *              POST /v1/enrolments          the app: {level:"lightweight"} -> 201
  *                             {sid, nonce, exp, level, authority_seal}
  *              POST /v1/enrolments/{sid}    the app: {sealed, device_sig} -> 201

@@ -133,6 +133,17 @@ EID_MUST_CHECK eid_status eid_store_card_get(eid_store *st, const char *card_id,
 EID_MUST_CHECK eid_status eid_store_card_set_status(eid_store *st, const char *card_id,
 						    const char *status, eid_err *err);
 
+/* Passcodes (authority schema): the Argon2id string, failures in a row and
+ * the time until which checks are refused. get: EID_E_NOT_FOUND if unset. */
+EID_MUST_CHECK eid_status eid_store_passcode_set(eid_store *st, const char *person_id,
+						 const char *hash, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_passcode_get(eid_store *st, const char *person_id,
+						 char hash_out[128], int *failures_out,
+						 int64_t *locked_until_out, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_passcode_record(eid_store *st, const char *person_id,
+						    int failures, int64_t locked_until,
+						    eid_err *err);
+
 /* One decision for the resident's own history (authority schema). */
 typedef struct eid_verification_row {
 	char sid[48], person_id[48], rp_id[48];
@@ -192,6 +203,13 @@ EID_MUST_CHECK eid_status eid_store_session_get(eid_store *st, const char *sid,
 EID_MUST_CHECK eid_status eid_store_session_transition(eid_store *st, const char *sid,
 						       const char *from, const char *to,
 						       eid_err *err);
+/* Keeps a sealed blob with a pending session (a terminal's claim), and
+ * reads it back (EID_E_NOT_FOUND if none); at most cap bytes. */
+EID_MUST_CHECK eid_status eid_store_session_set_sealed(eid_store *st, const char *sid,
+						       const uint8_t *blob, size_t len,
+						       eid_err *err);
+EID_MUST_CHECK eid_status eid_store_session_sealed(eid_store *st, const char *sid, uint8_t *out,
+						   size_t cap, size_t *len_out, eid_err *err);
 /* pending -> answered with the signed result (JSON text); EID_E_CONFLICT if
  * the session was not pending. get_result copies it (EID_E_NOT_FOUND if none). */
 EID_MUST_CHECK eid_status eid_store_session_answer(eid_store *st, const char *sid,

@@ -69,6 +69,11 @@ EID_MUST_CHECK eid_status eid_authority_import(eid_authority *a, const char *csv
  * The app seals {"id_number", "photo" (base64url JPEG/PNG), "device_pk"
  * (base64url Ed25519)} to the authority's sealing key with the associated
  * data eid_enrol_ad() builds, and signs AD || sealed with its device key.
+ * Full enrolment (flow 2, at a trusted terminal): the ID number comes from
+ * the terminal's claim (sealed with eid_claim_ad, relayed by the platform
+ * after checking the terminal's signature); the app's capture adds "mobile"
+ * (6-15 digits) and "passcode" (eight digits, stored as Argon2id), and the
+ * face must pass the full threshold.
  * The authority, given the session's values by the platform, checks the
  * expiry, opens the capture, checks the device signature, spends the nonce
  * (a replay is EID_E_CONFLICT), finds the resident by the keyed hash of the
@@ -83,7 +88,12 @@ typedef struct eid_enrol_request {
 	int64_t exp_ms;
 	const uint8_t *sealed, *device_sig;
 	size_t sealed_len, sig_len;
+	const uint8_t *claim; /* full: the terminal's sealed {"id_number"} */
+	size_t claim_len;
 } eid_enrol_request;
+
+/* "v1|claim|<sid>|<nonce>|<exp>": what a terminal's claim is sealed to */
+size_t eid_claim_ad(const char *sid, const char *nonce, int64_t exp_ms, char *out, size_t cap);
 
 /* "v1|enrol|<sid>|<nonce>|<exp>|<level>"; returns its length (0 if cap is too small) */
 size_t eid_enrol_ad(const char *sid, const char *nonce, int64_t exp_ms, const char *level,
@@ -102,7 +112,9 @@ EID_MUST_CHECK eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_
  * Either way the answer is signed and carries nothing else:
  *   {"sid","rp","result","level","sub" (pairwise pseudonym),"iat","sig"}
  * (sub is absent from a "no"). Protocol failures (bad signature, replay,
- * unknown card) are errors, not answers. Passcodes come with full enrolment. */
+ * unknown card) are errors, not answers. A "full" request also needs the
+ * card's passcode in the capture ("passcode"): five wrong in a row lock the
+ * checks for 1, 2, 4... minutes; a locked or wrong passcode answers no. */
 typedef struct eid_verify_request {
 	const char *sid, *nonce, *rp_id, *level, *purpose;
 	int64_t exp_ms;
@@ -188,6 +200,20 @@ EID_MUST_CHECK eid_status eid_platform_request_info(eid_platform *p, const char 
  * the authority's signed card; the platform cannot open the capture. */
 EID_MUST_CHECK eid_status eid_platform_enrolment_new(eid_platform *p, const char *level,
 						     json_t **out, eid_err *err);
+/* Full enrolment at a trusted terminal. Both calls take the terminal's
+ * request signed with its registered key (eid_sign_json; "term_id" and "ts",
+ * unix ms within five minutes, in the body; EID_E_DENIED otherwise).
+ *   terminal_new:   {} -> {"sid","nonce","exp","level":"full","authority_seal"}
+ *   terminal_claim: {"claim": base64url of {"id_number"} sealed with
+ *                   eid_claim_ad} -> {"qr"} for the app (platform-signed
+ *                   {v, type:"enrol", sid, nonce, exp, level, platform})
+ * The app then submits its capture like any enrolment. */
+EID_MUST_CHECK eid_status eid_platform_terminal_new(eid_platform *p, const json_t *signed_req,
+						    json_t **out, eid_err *err);
+EID_MUST_CHECK eid_status eid_platform_terminal_claim(eid_platform *p, const char *sid,
+						      const json_t *signed_req, json_t **out,
+						      eid_err *err);
+
 /* The app's sealed capture for a verification request: relayed to the
  * authority like an enrolment; the signed answer is kept for the relying
  * party (verification_get then carries it as "result") and returned. */

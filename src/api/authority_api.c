@@ -60,14 +60,17 @@ static void post_enrolment(void *ctx, const eid_http_request *req, eid_http_resp
 	};
 	uint8_t *sealed = member_bytes(b, "sealed", 16u << 20, &q.sealed_len);
 	uint8_t *sig = member_bytes(b, "device_sig", 128, &q.sig_len);
+	uint8_t *claim = member_bytes(b, "claim", 2048, &q.claim_len);
 	q.sealed = sealed;
 	q.device_sig = sig;
+	q.claim = claim;
 	json_t *card = NULL;
 	eid_status st = sealed && sig ? eid_authority_enrol(api->a, &q, &card, &err)
 				      : eid_fail(&err, EID_E_FORMAT,
 						 "sealed and device_sig must be base64url");
 	free(sealed);
 	free(sig);
+	free(claim);
 	api_reply(resp, 201, st, card, &err);
 }
 

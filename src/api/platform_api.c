@@ -134,7 +134,27 @@ static void post_request_capture(void *ctx, const eid_http_request *req,
 	api_reply(resp, 201, st, result, &err);
 }
 
+static void post_terminal_enrolment(void *ctx, const eid_http_request *req,
+				    eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_terminal_new(ctx, req->json, &out, &err);
+	api_reply(resp, 201, st, out, &err);
+}
+
+static void post_terminal_claim(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st =
+		eid_platform_terminal_claim(ctx, eid_http_param(req, "sid"), req->json, &out, &err);
+	api_reply(resp, 201, st, out, &err);
+}
+
 static const eid_http_route routes[] = {
+	{"POST", "/v1/terminal/enrolments", post_terminal_enrolment, 0, 4096, 0},
+	{"POST", "/v1/terminal/enrolments/{sid}/claim", post_terminal_claim, 0, 8192, 0},
 	{"POST", "/v1/requests/{sid}", post_request_capture, 0, 16u << 20, 0},
 	{"GET", "/v1/keys", get_keys, 0, 0, 0},
 	{"POST", "/v1/enrolments", post_enrolment, 0, 1024, 0},

@@ -42,6 +42,16 @@ typedef struct eid_store_backend {
 	eid_status (*card_get)(void *impl, const char *card_id, eid_card_row *out, eid_err *err);
 	eid_status (*card_set_status)(void *impl, const char *card_id, const char *status,
 				      eid_err *err);
+	eid_status (*passcode_set)(void *impl, const char *person_id, const char *hash,
+				   eid_err *err);
+	eid_status (*passcode_get)(void *impl, const char *person_id, char hash_out[128],
+				   int *failures_out, int64_t *locked_until_out, eid_err *err);
+	eid_status (*passcode_record)(void *impl, const char *person_id, int failures,
+				      int64_t locked_until, eid_err *err);
+	eid_status (*session_set_sealed)(void *impl, const char *sid, const uint8_t *blob, size_t len,
+					 eid_err *err);
+	eid_status (*session_sealed)(void *impl, const char *sid, uint8_t *out, size_t cap,
+				     size_t *len_out, eid_err *err);
 	eid_status (*verification_add)(void *impl, const eid_verification_row *row, eid_err *err);
 	eid_status (*session_answer)(void *impl, const char *sid, const char *result, eid_err *err);
 	eid_status (*session_result)(void *impl, const char *sid, char **result_out, eid_err *err);

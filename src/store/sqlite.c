@@ -619,6 +619,108 @@ static eid_status sq_card_set_status(void *impl, const char *card_id, const char
 					   : eid_fail(err, EID_E_NOT_FOUND, "no such card");
 }
 
+static eid_status sq_passcode_set(void *impl, const char *person_id, const char *hash,
+				  eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO passcodes (person_id, hash, failures, locked_until_ms)"
+			       " VALUES (?, ?, 0, 0) ON CONFLICT(person_id) DO UPDATE SET"
+			       " hash = excluded.hash, failures = 0, locked_until_ms = 0",
+			       -1, &st, NULL))
+		return db_fail(q, err, "set a passcode");
+	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+	return insert(q, st, "set a passcode", err);
+}
+
+static eid_status sq_passcode_get(void *impl, const char *person_id, char hash_out[128],
+				  int *failures_out, int64_t *locked_until_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT hash, failures, locked_until_ms FROM passcodes WHERE person_id = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read a passcode");
+	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, hash_out, 128);
+		*failures_out = sqlite3_column_int(st, 1);
+		*locked_until_out = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return eid_fail(err, EID_E_NOT_FOUND, "no passcode set");
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read a passcode");
+}
+
+static eid_status sq_passcode_record(void *impl, const char *person_id, int failures,
+				     int64_t locked_until, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "UPDATE passcodes SET failures = ?, locked_until_ms = ? WHERE person_id = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "record a passcode check");
+	sqlite3_bind_int(st, 1, failures);
+	sqlite3_bind_int64(st, 2, locked_until);
+	sqlite3_bind_text(st, 3, person_id, -1, SQLITE_TRANSIENT);
+	return insert(q, st, "record a passcode check", err);
+}
+
+static eid_status sq_session_set_sealed(void *impl, const char *sid, const uint8_t *blob,
+					size_t len, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "UPDATE sessions SET sealed = ? WHERE sid = ? AND state = 'pending'"
+			       " AND sealed IS NULL",
+			       -1, &st, NULL))
+		return db_fail(q, err, "keep a sealed blob");
+	sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "keep a sealed blob");
+	return sqlite3_changes(q->db) == 1
+		       ? EID_OK
+		       : eid_fail(err, EID_E_CONFLICT, "the session has its claim already");
+}
+
+static eid_status sq_session_sealed(void *impl, const char *sid, uint8_t *out, size_t cap,
+				    size_t *len_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*len_out = 0;
+	if (sqlite3_prepare_v2(q->db, "SELECT sealed FROM sessions WHERE sid = ?", -1, &st, NULL))
+		return db_fail(q, err, "read a sealed blob");
+	sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	eid_status s = EID_OK;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+		const int n = sqlite3_column_bytes(st, 0);
+		if ((size_t)n > cap)
+			s = eid_fail(err, EID_E_LIMIT, "sealed blob of %d bytes", n);
+		else {
+			memcpy(out, sqlite3_column_blob(st, 0), (size_t)n);
+			*len_out = (size_t)n;
+		}
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		s = eid_fail(err, EID_E_NOT_FOUND, "no sealed blob");
+	} else {
+		s = db_fail(q, err, "read a sealed blob");
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
 static eid_status sq_verification_add(void *impl, const eid_verification_row *r, eid_err *err)
 {
 	sq *q = impl;
@@ -704,6 +806,11 @@ const eid_store_backend eid_store_sqlite = {
 	.resident_template = sq_resident_template,
 	.card_get = sq_card_get,
 	.card_set_status = sq_card_set_status,
+	.passcode_set = sq_passcode_set,
+	.passcode_get = sq_passcode_get,
+	.passcode_record = sq_passcode_record,
+	.session_set_sealed = sq_session_set_sealed,
+	.session_sealed = sq_session_sealed,
 	.verification_add = sq_verification_add,
 	.session_answer = sq_session_answer,
 	.session_result = sq_session_result,

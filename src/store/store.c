@@ -342,3 +342,34 @@ eid_status eid_store_card_set_status(eid_store *st, const char *card_id, const c
 {
 	return st->be->card_set_status(st->impl, card_id, status, err);
 }
+
+eid_status eid_store_passcode_set(eid_store *st, const char *person_id, const char *hash,
+				  eid_err *err)
+{
+	return st->be->passcode_set(st->impl, person_id, hash, err);
+}
+
+eid_status eid_store_passcode_get(eid_store *st, const char *person_id, char hash_out[128],
+				  int *failures_out, int64_t *locked_until_out, eid_err *err)
+{
+	return st->be->passcode_get(st->impl, person_id, hash_out, failures_out, locked_until_out,
+				    err);
+}
+
+eid_status eid_store_passcode_record(eid_store *st, const char *person_id, int failures,
+				     int64_t locked_until, eid_err *err)
+{
+	return st->be->passcode_record(st->impl, person_id, failures, locked_until, err);
+}
+
+eid_status eid_store_session_set_sealed(eid_store *st, const char *sid, const uint8_t *blob,
+					size_t len, eid_err *err)
+{
+	return st->be->session_set_sealed(st->impl, sid, blob, len, err);
+}
+
+eid_status eid_store_session_sealed(eid_store *st, const char *sid, uint8_t *out, size_t cap,
+				    size_t *len_out, eid_err *err)
+{
+	return st->be->session_sealed(st->impl, sid, out, cap, len_out, err);
+}

@@ -18,15 +18,58 @@ size_t eid_enrol_ad(const char *sid, const char *nonce, int64_t exp_ms, const ch
 }
 
 
+size_t eid_claim_ad(const char *sid, const char *nonce, int64_t exp_ms, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "v1|claim|%s|%s|%lld", sid, nonce, (long long)exp_ms);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* the terminal's claim: {"id_number"} sealed to this session; *id_out is the
+ * claim object's string (owned by *claim_out) */
+static eid_status open_claim(eid_authority *a, const eid_enrol_request *q, json_t **claim_out,
+			     eid_err *err)
+{
+	char ad[256];
+	const size_t ad_len = eid_claim_ad(q->sid, q->nonce, q->exp_ms, ad, sizeof(ad));
+	uint8_t plain[512];
+	size_t n = 0;
+	if (!q->claim || q->claim_len > sizeof(plain) + EID_SEAL_OVERHEAD || !ad_len)
+		return eid_fail(err, EID_E_FORMAT, "full enrolment needs the terminal's claim");
+	eid_status st = eid_unseal(a->sealing, (const uint8_t *)ad, ad_len, q->claim, q->claim_len,
+				   plain, sizeof(plain), &n, err);
+	if (st)
+		return st;
+	json_error_t jerr;
+	*claim_out = json_loadb((const char *)plain, n, JSON_REJECT_DUPLICATES, &jerr);
+	sodium_memzero(plain, sizeof(plain));
+	if (!*claim_out || !json_is_string(json_object_get(*claim_out, "id_number"))) {
+		json_decref(*claim_out);
+		*claim_out = NULL;
+		return eid_fail(err, EID_E_FORMAT, "the claim needs id_number");
+	}
+	return EID_OK;
+}
+
+static int digits(const char *s, size_t lo, size_t hi)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < lo || n > hi)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
 eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, json_t **card_out,
 			       eid_err *err)
 {
 	*card_out = NULL;
 	if (!q->sid || !q->nonce || !q->level || !q->sealed || !q->device_sig)
 		return eid_fail(err, EID_E_INVALID_ARG, "incomplete enrolment request");
-	if (strcmp(q->level, "lightweight") != 0)
-		return eid_fail(err, EID_E_UNSUPPORTED,
-				"level %s needs enrolment at a trusted terminal", q->level);
+	const int full = strcmp(q->level, "full") == 0;
+	if (!full && strcmp(q->level, "lightweight") != 0)
+		return eid_fail(err, EID_E_INVALID_ARG, "level must be lightweight or full");
 	if (svc_now_ms() > q->exp_ms)
 		return eid_fail(err, EID_E_EXPIRED, "the enrolment session has expired");
 	if (q->sealed_len > MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
@@ -52,11 +95,25 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	}
 	sodium_memzero(plain, plain_len);
 	free(plain);
-	const char *id = json_string_value(json_object_get(cap, "id_number"));
+	json_t *claim = NULL;
+	if (!st && full)
+		st = open_claim(a, q, &claim, err);
+	/* full: the ID number is the terminal's, not the app's */
+	const char *id = json_string_value(json_object_get(full ? claim : cap, "id_number"));
 	const char *photo = json_string_value(json_object_get(cap, "photo"));
 	const char *dev = json_string_value(json_object_get(cap, "device_pk"));
+	const char *passcode = json_string_value(json_object_get(cap, "passcode"));
+	const char *mobile = json_string_value(json_object_get(cap, "mobile"));
 	if (!st && (!id || !photo || !dev))
 		st = eid_fail(err, EID_E_FORMAT, "the capture needs id_number, photo and device_pk");
+	if (!st && full && !digits(mobile, 6, 15))
+		st = eid_fail(err, EID_E_FORMAT, "mobile must be 6-15 digits");
+	if (!st && full)
+		st = eid_passcode_check(passcode ? passcode : "", passcode ? strlen(passcode) : 0,
+					err);
+	char pc_hash[EID_PASSCODE_HASH_MAX];
+	if (!st && full)
+		st = eid_passcode_hash(passcode, strlen(passcode), pc_hash, sizeof(pc_hash), err);
 
 	/* 2. the device signed this very capture for this very session */
 	eid_pubkey device;
@@ -96,12 +153,13 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	if (!st)
 		st = svc_capture_template(a, photo, probe, err);
 	json_decref(cap);
+	json_decref(claim);
 	double score = 0;
 	for (int i = 0; !st && i < EID_FACE_EMBEDDING_DIM; i++)
 		score += (double)ref[i] * probe[i];
 	sodium_memzero(ref, sizeof(ref));
 	sodium_memzero(probe, sizeof(probe));
-	if (!st && score < EID_MATCH_LIGHTWEIGHT) {
+	if (!st && score < (full ? EID_MATCH_FULL : EID_MATCH_LIGHTWEIGHT)) {
 		st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
 		eid_err ignore;
 		(void)eid_store_audit_append(a->store, "enrol.refused", idh, "no_match", 8, NULL,
@@ -122,6 +180,8 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	card.exp_ms = card.iat_ms + CARD_MS;
 	if (!(st = eid_store_begin(a->store, err))) {
 		st = eid_store_card_add(a->store, &card, err);
+		if (!st && full)
+			st = eid_store_passcode_set(a->store, person, pc_hash, err);
 		if (!st)
 			st = eid_store_audit_append(a->store, "card.issued", idh, card.card_id,
 						    strlen(card.card_id), NULL, err);

@@ -414,6 +414,22 @@ eid_status eid_platform_enrolment_submit(eid_platform *p, const char *sid, const
 				 "device_sig", device_sig_b64);
 	if (!body)
 		return eid_fail(err, EID_E_INVALID_ARG, "sealed and device_sig must be strings");
+	if (strcmp(s.level, "full") == 0) { /* with the terminal's claim */
+		uint8_t claim[1024];
+		char b64[1400];
+		size_t n;
+		st = eid_store_session_sealed(p->store, sid, claim, sizeof(claim), &n, err);
+		if (st == EID_E_NOT_FOUND)
+			st = eid_fail(err, EID_E_CONFLICT, "the terminal has not made its claim yet");
+		if (!st)
+			st = eid_b64url_encode(claim, n, b64, sizeof(b64), err);
+		if (!st)
+			json_object_set_new(body, "claim", json_string(b64));
+		if (st) {
+			json_decref(body);
+			return st;
+		}
+	}
 	json_t *card = NULL;
 	st = relay(p, "/internal/enrolments", body, &card, err);
 	json_decref(body);
@@ -474,4 +490,100 @@ eid_status eid_platform_set_authority_url(eid_platform *p, const char *url, eid_
 const eid_pubkey *eid_platform_signing_key(const eid_platform *p)
 {
 	return eid_key_pub(p->signing);
+}
+
+/* The terminal that signed req, if registered, active and the request fresh. */
+static eid_status signed_by_terminal(eid_platform *p, const json_t *req, eid_terminal_row *t,
+				     eid_err *err)
+{
+	const char *term = json_string_value(json_object_get(req, "term_id"));
+	const json_int_t ts = json_integer_value(json_object_get(req, "ts"));
+	if (!term || !json_is_integer(json_object_get(req, "ts")))
+		return eid_fail(err, EID_E_DENIED, "a terminal request needs term_id and ts");
+	eid_status st = eid_store_terminal_get(p->store, term, t, err);
+	if (st == EID_E_NOT_FOUND || (!st && strcmp(t->status, "active") != 0))
+		return eid_fail(err, EID_E_DENIED, "unknown or inactive terminal");
+	if (st)
+		return st;
+	char b64[EID_PUBKEY_B64_LEN + 1];
+	eid_pubkey pk;
+	eid_keyring ring = {&pk, 1};
+	if ((st = eid_b64url_encode(t->public_key, 32, b64, sizeof(b64), err)) ||
+	    (st = eid_pubkey_from_b64(EID_KEY_ED25519, b64, strlen(b64), NULL, &pk, err)))
+		return st;
+	if (eid_verify_json(req, eid_keyring_lookup, &ring, NULL, err) != EID_OK)
+		return eid_fail(err, EID_E_DENIED, "not signed by the terminal's key");
+	const int64_t skew = now_ms() - (int64_t)ts;
+	if (skew > SESSION_MS || skew < -SESSION_MS)
+		return eid_fail(err, EID_E_DENIED, "the terminal's request is not fresh");
+	return EID_OK;
+}
+
+eid_status eid_platform_terminal_new(eid_platform *p, const json_t *req, json_t **out, eid_err *err)
+{
+	*out = NULL;
+	eid_terminal_row t;
+	json_t *seal = NULL;
+	eid_status st = signed_by_terminal(p, req, &t, err);
+	if (!st)
+		st = authority_key(p, "seal", &seal, err);
+	if (st)
+		return st;
+	eid_session_row s;
+	memset(&s, 0, sizeof(s));
+	eid_crypto_random_id(s.sid);
+	eid_crypto_random_id(s.nonce);
+	snprintf(s.type, sizeof(s.type), "enrol");
+	snprintf(s.owner, sizeof(s.owner), "%s", t.term_id);
+	snprintf(s.state, sizeof(s.state), "pending");
+	snprintf(s.level, sizeof(s.level), "full");
+	s.exp_ms = now_ms() + SESSION_MS;
+	if ((st = eid_store_session_add(p->store, &s, err))) {
+		json_decref(seal);
+		return st;
+	}
+	*out = json_pack("{s:s, s:s, s:I, s:s, s:o}", "sid", s.sid, "nonce", s.nonce, "exp",
+			 (json_int_t)s.exp_ms, "level", s.level, "authority_seal", seal);
+	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
+}
+
+eid_status eid_platform_terminal_claim(eid_platform *p, const char *sid, const json_t *req,
+				       json_t **out, eid_err *err)
+{
+	*out = NULL;
+	eid_terminal_row t;
+	eid_session_row s;
+	eid_status st = signed_by_terminal(p, req, &t, err);
+	if (!st)
+		st = pending_session(p, sid, "enrol", &s, err);
+	if (!st && strcmp(s.owner, t.term_id) != 0)
+		st = eid_fail(err, EID_E_NOT_FOUND, "no such session"); /* another terminal's */
+	const char *claim = json_string_value(json_object_get(req, "claim"));
+	uint8_t blob[1024];
+	size_t n = 0;
+	if (!st && (!claim || strlen(claim) > 1300 ||
+		    eid_b64url_decode(claim, strlen(claim), blob, sizeof(blob), &n, err) != EID_OK))
+		st = eid_fail(err, EID_E_FORMAT, "claim must be a sealed blob in base64url");
+	if (!st)
+		st = eid_store_session_set_sealed(p->store, sid, blob, n, err);
+	if (st)
+		return st;
+	json_t *payload = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s}", "v", 1, "type", "enrol",
+				    "sid", s.sid, "nonce", s.nonce, "exp", (json_int_t)s.exp_ms,
+				    "level", s.level, "platform", p->public_url);
+	st = payload ? eid_sign_json(p->signing, payload, err)
+		     : eid_fail(err, EID_E_NOMEM, "out of memory");
+	char *text = st ? NULL : json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(payload);
+	char *qr = text ? malloc(EID_B64URL_LEN(strlen(text)) + 1) : NULL;
+	if (!st && (!text || !qr))
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st)
+		st = eid_b64url_encode((const uint8_t *)text, strlen(text), qr,
+				       EID_B64URL_LEN(strlen(text)) + 1, err);
+	if (!st)
+		*out = json_pack("{s:s}", "qr", qr);
+	free(text);
+	free(qr);
+	return st;
 }

@@ -69,6 +69,46 @@ static eid_status open_capture(eid_authority *a, const eid_verify_request *q, co
 	return EID_OK;
 }
 
+/* Full level: the card's passcode, with lockout. Returns NULL when it is right,
+ * else the reason for a "no"; *st only for storage failures. */
+static const char *check_passcode(eid_authority *a, const char *person, const char *passcode,
+				  eid_status *st, eid_err *err)
+{
+	char hash[128];
+	int failures = 0;
+	int64_t locked_until = 0;
+	const int64_t now = svc_now_ms();
+	*st = eid_store_passcode_get(a->store, person, hash, &failures, &locked_until, err);
+	if (*st == EID_E_NOT_FOUND) { /* a card without a passcode: lightweight only */
+		*st = EID_OK;
+		return "no_passcode";
+	}
+	if (*st)
+		return NULL;
+	if (now < locked_until)
+		return "passcode_locked";
+	bool match = false;
+	eid_err ignore;
+	if (!passcode ||
+	    eid_passcode_verify(hash, strlen(hash), passcode, strlen(passcode), &match, &ignore) !=
+		    EID_OK)
+		match = false;
+	if (match) {
+		if (failures)
+			*st = eid_store_passcode_record(a->store, person, 0, 0, err);
+		return NULL;
+	}
+	failures++;
+	/* five wrong in a row lock for 1 minute, then 2, 4, ... (capped at a day) */
+	int64_t lock = 0;
+	if (failures >= 5) {
+		const int shift = failures - 5 < 11 ? failures - 5 : 11;
+		lock = now + (60000LL << shift);
+	}
+	*st = eid_store_passcode_record(a->store, person, failures, lock, err);
+	return "passcode_wrong";
+}
+
 eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, json_t **result_out,
 				eid_err *err)
 {
@@ -106,8 +146,11 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		why = "card_expired";
 	else if (level_rank(card.level) < level_rank(q->level))
 		why = "level_too_low";
+	if (!why && level_rank(q->level) == 2)
+		why = check_passcode(a, card.person_id,
+				     json_string_value(json_object_get(cap, "passcode")), &st, err);
 	double score = 0;
-	if (!why) {
+	if (!st && !why) {
 		float ref[EID_FACE_EMBEDDING_DIM], probe[EID_FACE_EMBEDDING_DIM];
 		uint8_t tpl_ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
 		size_t tpl_len = 0;

@@ -289,8 +289,19 @@ static json_t *rp_result(const char *cred, const char *sid)
 }
 
 /* the app: reads the request, seals {card_id, photo}, signs with `signer` */
+static json_t *app_answer_card(const char *sid, const char *card, const char *photo,
+			       const char *passcode, const eid_key *signer, long *status,
+			       json_t **body_out);
+
 static json_t *app_answer(const char *sid, const char *photo, const eid_key *signer,
 			  long *status, json_t **body_out)
+{
+	return app_answer_card(sid, card_id, photo, NULL, signer, status, body_out);
+}
+
+static json_t *app_answer_card(const char *sid, const char *card, const char *photo,
+			       const char *passcode, const eid_key *signer, long *status,
+			       json_t **body_out)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/requests/%s", sid);
@@ -312,7 +323,9 @@ static json_t *app_answer(const char *sid, const char *photo, const eid_key *sig
 	REQUIRE(eid_pubkey_from_b64(EID_KEY_X25519, x, strlen(x), NULL, &seal, &err) == EID_OK);
 	json_decref(keys);
 	char *pic = photo_b64(photo);
-	json_t *cap = json_pack("{s:s, s:s}", "card_id", card_id, "photo", pic);
+	json_t *cap = json_pack("{s:s, s:s}", "card_id", card, "photo", pic);
+	if (passcode)
+		json_object_set_new(cap, "passcode", json_string(passcode));
 	free(pic);
 	char *text = json_dumps(cap, JSON_COMPACT);
 	json_decref(cap);
@@ -412,6 +425,121 @@ static void test_verification(void)
 	free(cafe), free(cafe2), free(hotel);
 }
 
+/* --- full enrolment at a terminal, passcodes -------------------------------- */
+
+static json_t *terminal_call(const eid_key *term, const char *term_id, const char *path,
+			     json_t *body, long *status)
+{
+	eid_err err;
+	json_object_set_new(body, "term_id", json_string(term_id));
+	json_object_set_new(body, "ts", json_integer(svc_now_ms()));
+	REQUIRE(eid_sign_json(term, body, &err) == EID_OK);
+	return call(ps, "POST", path, body, status);
+}
+
+static void test_full_enrolment_and_passcode(void)
+{
+	eid_err err;
+	eid_key *term, *phone;
+	REQUIRE(eid_key_new(EID_KEY_ED25519, &term, &err) == EID_OK);
+	REQUIRE(eid_key_new(EID_KEY_ED25519, &phone, &err) == EID_OK);
+	char pub[EID_PUBKEY_B64_LEN + 1], term_id[EID_CREDENTIAL_ID_LEN + 1];
+	REQUIRE(eid_pubkey_to_b64(eid_key_pub(term), pub, sizeof(pub), &err) == EID_OK);
+	REQUIRE(eid_platform_add_terminal(plat, "Station 3", pub, term_id, &err) == EID_OK);
+	long status;
+
+	/* an unregistered key cannot open sessions */
+	json_t *r = terminal_call(phone, term_id, "/v1/terminal/enrolments", json_object(), &status);
+	CHECK(status == 403);
+	json_decref(r);
+
+	/* 1. the terminal opens a session and seals the resident's claimed ID number */
+	json_t *s = terminal_call(term, term_id, "/v1/terminal/enrolments", json_object(), &status);
+	REQUIRE(status == 201);
+	char sid[64], path[160];
+	snprintf(sid, sizeof(sid), "%s", json_string_value(json_object_get(s, "sid")));
+	const char *nonce = json_string_value(json_object_get(s, "nonce"));
+	const int64_t exp = json_integer_value(json_object_get(s, "exp"));
+	eid_pubkey seal;
+	const char *x = json_string_value(json_object_get(json_object_get(s, "authority_seal"), "x"));
+	REQUIRE(eid_pubkey_from_b64(EID_KEY_X25519, x, strlen(x), NULL, &seal, &err) == EID_OK);
+	char ad[256], claim_text[64];
+	size_t ad_len = eid_claim_ad(sid, nonce, exp, ad, sizeof(ad));
+	snprintf(claim_text, sizeof(claim_text), "{\"id_number\":\"%s\"}", id_b);
+	uint8_t claim[256];
+	size_t claim_len;
+	REQUIRE(eid_seal(&seal, (const uint8_t *)ad, ad_len, (const uint8_t *)claim_text,
+			 strlen(claim_text), claim, sizeof(claim), &claim_len, &err) == EID_OK);
+	char *claim_b64 = b64(claim, claim_len);
+	snprintf(path, sizeof(path), "/v1/terminal/enrolments/%s/claim", sid);
+	r = terminal_call(term, term_id, path, json_pack("{s:s}", "claim", claim_b64), &status);
+	CHECK(status == 201 && json_is_string(json_object_get(r, "qr")));
+	json_decref(r);
+	r = terminal_call(term, term_id, path, json_pack("{s:s}", "claim", claim_b64), &status);
+	CHECK(status == 409); /* one claim per session */
+	json_decref(r);
+	free(claim_b64);
+
+	/* 2. the app: mobile, passcode, face; sealed for this full session */
+	char dev[EID_PUBKEY_B64_LEN + 1];
+	REQUIRE(eid_pubkey_to_b64(eid_key_pub(phone), dev, sizeof(dev), &err) == EID_OK);
+	char *pic = photo_b64("s1/s1_02.png");
+	json_t *cap = json_pack("{s:s, s:s, s:s, s:s}", "photo", pic, "device_pk", dev, "mobile",
+				"13800138000", "passcode", "20241126");
+	free(pic);
+	char *text = json_dumps(cap, JSON_COMPACT);
+	json_decref(cap);
+	ad_len = eid_enrol_ad(sid, nonce, exp, "full", ad, sizeof(ad));
+	json_decref(s);
+	const size_t n = strlen(text);
+	uint8_t *sealed = malloc(n + EID_SEAL_OVERHEAD), *msg = malloc(ad_len + n + EID_SEAL_OVERHEAD);
+	size_t sealed_len;
+	REQUIRE(eid_seal(&seal, (const uint8_t *)ad, ad_len, (const uint8_t *)text, n, sealed,
+			 n + EID_SEAL_OVERHEAD, &sealed_len, &err) == EID_OK);
+	memcpy(msg, ad, ad_len);
+	memcpy(msg + ad_len, sealed, sealed_len);
+	uint8_t sig[EID_SIG_BYTES];
+	REQUIRE(eid_sign(phone, msg, ad_len + sealed_len, sig, &err) == EID_OK);
+	char *s1 = b64(sealed, sealed_len), *s2 = b64(sig, sizeof(sig));
+	json_t *capture_body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
+	json_t *card = submit(sid, capture_body, &status);
+	json_decref(capture_body);
+	free(s1), free(s2), free(sealed), free(msg), free(text);
+	REQUIRE(status == 201);
+	CHECK(strcmp(json_string_value(json_object_get(card, "level")), "full") == 0);
+	char full_card[64];
+	snprintf(full_card, sizeof(full_card), "%s", json_string_value(json_object_get(card, "card_id")));
+	json_decref(card);
+
+	/* 3. the hotel needs full: face and passcode */
+	char *hotel = new_rp("Hotel Pearl", "full"), rsid[64];
+	json_t *body;
+	rp_request(hotel, "full", rsid);
+	json_t *ans = app_answer_card(rsid, full_card, "s1/s1_04.png", "20241126", phone, &status,
+				      &body);
+	CHECK(status == 201 && strcmp(json_string_value(json_object_get(ans, "result")), "yes") == 0);
+	json_decref(ans);
+	json_decref(body);
+	/* five wrong passcodes lock; then even the right one answers no */
+	for (int i = 0; i < 5; i++) {
+		rp_request(hotel, "full", rsid);
+		ans = app_answer_card(rsid, full_card, "s1/s1_04.png", "11111111", phone, &status,
+				      &body);
+		CHECK(status == 201 &&
+		      strcmp(json_string_value(json_object_get(ans, "result")), "no") == 0);
+		json_decref(ans);
+		json_decref(body);
+	}
+	rp_request(hotel, "full", rsid);
+	ans = app_answer_card(rsid, full_card, "s1/s1_04.png", "20241126", phone, &status, &body);
+	CHECK(status == 201 && strcmp(json_string_value(json_object_get(ans, "result")), "no") == 0);
+	json_decref(ans);
+	json_decref(body);
+	free(hotel);
+	eid_key_free(term);
+	eid_key_free(phone);
+}
+
 /* --- lifecycle and audit (flows 5, 6) ---------------------------------------- */
 
 static const char *answer_for(const char *cred)
@@ -486,4 +614,4 @@ static void test_teardown(void)
 }
 
 TEST_MAIN(test_setup, test_enrol_and_card, test_refusals, test_verification,
-	  test_lifecycle_and_audit, test_teardown)
+	  test_full_enrolment_and_passcode, test_lifecycle_and_audit, test_teardown)
