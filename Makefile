@@ -8,6 +8,8 @@
 SAN ?= 0
 BUILD ?= $(if $(filter 1,$(SAN)),build-san,build)
 CC ?= cc
+# the shared data set, absolute: register files name photos relative to themselves
+export EID_SHARED ?= $(abspath ../shared)
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -MMD -MP
