@@ -17,6 +17,7 @@ int cmd_face_compare(int argc, char **argv);
 int cmd_face_eval(int argc, char **argv);
 int cmd_face_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_authority_import(int argc, char **argv);
 int cmd_authority_revoke(int argc, char **argv);
 int cmd_authority_suspend(int argc, char **argv);

@@ -24,6 +24,8 @@ static const struct cli_cmd commands[] = {
 	 "--name N --level lightweight|full: register a relying party (credential printed once)"},
 	{"platform", "add-terminal", cmd_platform_add_terminal,
 	 "--name N --key PUB: register a trusted terminal's Ed25519 key"},
+	{"demo", NULL, cmd_demo,
+	 "[--data DIR]: enrolment, verification, replay, revocation end to end on loopback"},
 	{"serve", NULL, cmd_serve, "[--data DIR] [--role both|authority|platform]: run the services"},
 };
 

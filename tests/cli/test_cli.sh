@@ -55,6 +55,18 @@ ok "audit chain intact" '[ $rc -eq 0 ] && grep -q "\"ok\":true" "$tmp/audit.out"
 "$EID" authority revoke nope --data "$tmp/data" 2>"$tmp/revoke.err"; rc=$?
 ok "revoke an unknown card fails" '[ $rc -eq 1 ] && grep -q not_found "$tmp/revoke.err"'
 
+# the demo: every flow end to end in one process, and it notices when one goes wrong
+"$EID" demo --data "$tmp/demo" >"$tmp/demo.out" 2>&1; rc=$?
+ok "demo: every step as expected" '[ $rc -eq 0 ] && [ "$(grep -c "^  \[ok\]" "$tmp/demo.out")" = 12 ] && ! grep -q FAIL "$tmp/demo.out"'
+[ $rc -eq 0 ] || cat "$tmp/demo.out" >&2
+ok "demo: no ID number in its output" '! grep -q 440106 "$tmp/demo.out"'
+ok "demo: keys private" '[ "$(stat -c %a "$tmp/demo/authority/keys/sealing.key")" = 600 ]'
+"$EID" demo --data "$tmp/demo" >/dev/null 2>&1; rc=$?
+ok "demo: refuses an existing directory" '[ $rc -eq 2 ]'
+mkdir "$tmp/photos" && cp demo/photos/*.png "$tmp/photos/" && cp demo/photos/resident1-hotel.png "$tmp/photos/impostor.png"
+"$EID" demo --data "$tmp/demo2" --photos "$tmp/photos" >"$tmp/demo2.out" 2>&1; rc=$?
+ok "demo: a stranger who is not a stranger is reported" '[ $rc -eq 1 ] && grep -q "FAIL.*stranger" "$tmp/demo2.out"'
+
 "$EID" face nothing >/dev/null 2>&1
 ok "unknown command exits 2" '[ $? -eq 2 ]'
 echo "tests/cli/test_cli.sh: $pass passed, $fail failed"
