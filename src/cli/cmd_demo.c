@@ -3,11 +3,13 @@
  * a trusted terminal, a hotel and a net cafe are real HTTP clients
  * (eid/client.h). Each step prints what happened and what should have; the
  * exit status is 0 only if every step came out as it must. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "eid/api.h"
@@ -110,9 +112,14 @@ static int write_register(demo *d, const char *dir, char ids[3][19])
 	id_number("20000229", "328", ids[2]);
 	char csv[512];
 	snprintf(csv, sizeof(csv), "%s/register.csv", dir);
-	FILE *f = fopen(csv, "w");
-	if (!f)
+	/* ID numbers in clear: readable by us alone, and gone after the import */
+	const int fd = open(csv, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	fprintf(f, "id_number,name,birth_date,sex,address,photo\n");
 	fprintf(f, "%s,Li Wei,1990-01-01,M,1 Zhongshan Road Guangzhou,%s/resident1-register.png\n",
 		ids[0], d->photos);
@@ -294,6 +301,7 @@ int cmd_demo(int argc, char **argv)
 		       d.photos);
 		st = eid_authority_import(a, csv, models, stdout, &c, &err);
 	}
+	remove(csv);
 	if (!st && c.imported != 3)
 		st = eid_fail(&err, EID_E_FORMAT, "imported %u of 3 register rows", c.imported);
 	eid_http_config acfg = {.name = "authority", .bind = "127.0.0.1", .port = 0};

@@ -56,10 +56,14 @@ ok "audit chain intact" '[ $rc -eq 0 ] && grep -q "\"ok\":true" "$tmp/audit.out"
 ok "revoke an unknown card fails" '[ $rc -eq 1 ] && grep -q not_found "$tmp/revoke.err"'
 
 # the demo: every flow end to end in one process, and it notices when one goes wrong
-"$EID" demo --data "$tmp/demo" >"$tmp/demo.out" 2>&1; rc=$?
+"$EID" demo --data "$tmp/demo" --verbose >"$tmp/demo.out" 2>"$tmp/demo.log"; rc=$?
 ok "demo: every step as expected" '[ $rc -eq 0 ] && [ "$(grep -c "^  \[ok\]" "$tmp/demo.out")" = 12 ] && ! grep -q FAIL "$tmp/demo.out"'
 [ $rc -eq 0 ] || cat "$tmp/demo.out" >&2
-ok "demo: no ID number in its output" '! grep -q 440106 "$tmp/demo.out"'
+ok "demo: the services logged every request" '[ "$(grep -c "\"event\":\"http.request\"" "$tmp/demo.log")" -gt 50 ]'
+# privacy: nothing the residents gave is in clear in the data directory or the logs
+# (ID numbers, names, mobile, passcode, photo bytes); templates are sealed under the KEK
+ok "demo: no ID number, name, mobile or passcode in clear" '! grep -rqa -e 440106 -e "Li Wei" -e "Chen Jing" -e 13800138000 -e 58203174 "$tmp/demo" "$tmp/demo.out" "$tmp/demo.log"'
+ok "demo: no photo bytes stored" '! grep -rqaP "\x89PNG|IHDR" "$tmp/demo"'
 ok "demo: keys private" '[ "$(stat -c %a "$tmp/demo/authority/keys/sealing.key")" = 600 ]'
 "$EID" demo --data "$tmp/demo" >/dev/null 2>&1; rc=$?
 ok "demo: refuses an existing directory" '[ $rc -eq 2 ]'
