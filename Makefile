@@ -17,7 +17,7 @@ ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += -lXNNPACK -lpthreadpool -ljansson -ljpeg -lpng -lexif -lsodium -lmicrohttpd -lcurl -lsqlite3 -lpthread -lm
+LDLIBS += -lXNNPACK -lpthreadpool -ljansson -ljpeg -lpng -lexif -lsodium -lmicrohttpd -lcurl -lsqlite3 -lqrencode -lpthread -lm
 
 LIB_SRC := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
@@ -57,7 +57,7 @@ $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/l
 	$(CC) $(CFLAGS) -Itests -o $@ $< tests/fuzz/replay.c $(BUILD)/libeid.a $(LDFLAGS) $(LDLIBS)
 
 test: $(BUILD)/eid $(TEST_BIN) $(FUZZ_REPLAY)
-	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN) $(FUZZ_REPLAY) tests/cli/test_cli.sh
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN) $(FUZZ_REPLAY) tests/cli/test_cli.sh tests/cli/test_flows.sh
 
 test-san:
 	$(MAKE) SAN=1 OPT=-O1 test

@@ -29,7 +29,12 @@
 typedef struct eid_app eid_app;
 typedef struct eid_terminal eid_terminal;
 
+/* An app that keeps nothing on disk: a new device key, no card. */
 EID_MUST_CHECK eid_status eid_app_new(const char *platform_url, eid_app **out, eid_err *err);
+/* An app kept in a directory (made 0700 if missing): device.key (0600, made
+ * on first use) and card.json (0600, replaced atomically on enrolment). */
+EID_MUST_CHECK eid_status eid_app_open(const char *state_dir, const char *platform_url,
+				       eid_app **out, eid_err *err);
 void eid_app_free(eid_app *app);
 /* The card the app holds (NULL before enrolment); owned by the app. */
 const json_t *eid_app_card(const eid_app *app);
@@ -49,6 +54,10 @@ EID_MUST_CHECK eid_status eid_app_enrol_full(eid_app *app, const char *qr, const
 EID_MUST_CHECK eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo,
 					 size_t photo_len, const char *passcode, json_t **answer_out,
 					 json_t **body_out, eid_err *err);
+/* Who asks and why, for the consent screen: the platform's request
+ * {"sid","rp":{"id","name"},"purpose","level","nonce","exp"}. */
+EID_MUST_CHECK eid_status eid_app_request_info(eid_app *app, const char *qr, json_t **info_out,
+					       eid_err *err);
 /* Sends a body again to the session of qr (a replay); *status_out is the
  * platform's HTTP status. */
 EID_MUST_CHECK eid_status eid_app_resend(eid_app *app, const char *qr, json_t *body,

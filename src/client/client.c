@@ -1,15 +1,20 @@
 /* The app, the terminal and relying parties as HTTP clients (eid/client.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "eid/client.h"
 #include "eid/http.h"
 #include "eid/svc.h"
+#include "eid/util.h"
 
 struct eid_app {
 	char platform[256];
+	char dir[256]; /* "" for an app that keeps nothing on disk */
 	eid_key *device;
 	json_t *card;
 };
@@ -93,6 +98,15 @@ static json_t *qr_payload(const char *qr)
 	return j;
 }
 
+/* a session id as the platform makes them (base64url): anything else in a QR
+ * payload could steer the app's request elsewhere on the platform */
+static int sid_ok(const char *sid)
+{
+	const size_t n = sid ? strlen(sid) : 0;
+	return n > 0 && n <= 64 && strspn(sid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					      "0123456789-_") == n;
+}
+
 /* Seals text to the authority's sealing key for ad, signs ad || sealed with
  * the device key; the body {"sealed", "device_sig"}. */
 static eid_status seal_and_sign(const eid_key *device, const eid_pubkey *seal, const char *ad,
@@ -146,18 +160,85 @@ static eid_status authority_key(const char *platform, const char *use, eid_key_t
 
 eid_status eid_app_new(const char *platform_url, eid_app **out, eid_err *err)
 {
+	return eid_app_open(NULL, platform_url, out, err);
+}
+
+/* DIR/name */
+static void state_path(const eid_app *app, const char *name, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s/%s", app->dir, name);
+}
+
+eid_status eid_app_open(const char *dir, const char *platform_url, eid_app **out, eid_err *err)
+{
 	*out = NULL;
+	if (dir && strlen(dir) > 200)
+		return eid_fail(err, EID_E_INVALID_ARG, "state directory path too long");
 	eid_app *app = calloc(1, sizeof(*app));
 	if (!app)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	snprintf(app->platform, sizeof(app->platform), "%s", platform_url);
-	eid_status st = eid_key_new(EID_KEY_ED25519, &app->device, err);
+	snprintf(app->dir, sizeof(app->dir), "%s", dir ? dir : "");
+	char path[300];
+	eid_status st = EID_OK;
+	if (!dir) {
+		st = eid_key_new(EID_KEY_ED25519, &app->device, err);
+	} else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		st = eid_fail(err, EID_E_IO, "cannot create %s: %s", dir, strerror(errno));
+	} else {
+		/* the device key is made once and never leaves the directory */
+		state_path(app, "device.key", path, sizeof(path));
+		st = eid_key_read(path, EID_KEY_ED25519, &app->device, err);
+		if (st == EID_E_IO && access(path, F_OK) != 0) {
+			st = eid_key_new(EID_KEY_ED25519, &app->device, err);
+			if (!st)
+				st = eid_key_write(app->device, path, err);
+		}
+		state_path(app, "card.json", path, sizeof(path));
+		if (!st && access(path, F_OK) == 0) {
+			json_error_t je;
+			app->card = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+			if (!app->card)
+				st = eid_fail(err, EID_E_FORMAT, "%s: %s", path, je.text);
+		}
+	}
 	if (st) {
-		free(app);
+		eid_app_free(app);
 		return st;
 	}
 	*out = app;
 	return EID_OK;
+}
+
+/* keeps a new card: replaced atomically, readable by the resident alone */
+static eid_status save_card(eid_app *app, eid_err *err)
+{
+	if (!app->dir[0])
+		return EID_OK;
+	char path[300], tmp[310];
+	state_path(app, "card.json", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	char *text = json_dumps(app->card, JSON_INDENT(2));
+	eid_status st = text ? eid_file_write(tmp, text, strlen(text), 0600, err)
+			     : eid_fail(err, EID_E_NOMEM, "out of memory");
+	free(text);
+	if (!st && rename(tmp, path) != 0)
+		st = eid_fail(err, EID_E_IO, "cannot replace %s: %s", path, strerror(errno));
+	return st;
+}
+
+eid_status eid_app_request_info(eid_app *app, const char *qr, json_t **info_out, eid_err *err)
+{
+	*info_out = NULL;
+	json_t *payload = qr_payload(qr);
+	const char *sid = json_string_value(json_object_get(payload, "sid"));
+	char path[128];
+	const int good = sid_ok(sid);
+	snprintf(path, sizeof(path), "/v1/requests/%s", good ? sid : "");
+	json_decref(payload);
+	if (!good)
+		return eid_fail(err, EID_E_FORMAT, "not a verification QR payload");
+	return post(app->platform, path, NULL, NULL, 200, info_out, err);
 }
 
 void eid_app_free(eid_app *app)
@@ -204,6 +285,7 @@ static eid_status enrol(eid_app *app, json_t *session, const char *level, json_t
 	if (!st) {
 		json_decref(app->card);
 		app->card = card;
+		st = save_card(app, err);
 	}
 	return st;
 }
@@ -259,7 +341,7 @@ eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo, si
 		return eid_fail(err, EID_E_INVALID_ARG, "the app holds no card");
 	json_t *payload = qr_payload(qr);
 	const char *sid = json_string_value(json_object_get(payload, "sid"));
-	if (!sid) {
+	if (!sid_ok(sid)) {
 		json_decref(payload);
 		return eid_fail(err, EID_E_FORMAT, "not a verification QR payload");
 	}
@@ -306,7 +388,8 @@ eid_status eid_app_resend(eid_app *app, const char *qr, json_t *body, long *stat
 	json_t *payload = qr_payload(qr);
 	const char *sid = json_string_value(json_object_get(payload, "sid"));
 	char url[512];
-	snprintf(url, sizeof(url), "%s/v1/requests/%s", app->platform, sid ? sid : "none");
+	snprintf(url, sizeof(url), "%s/v1/requests/%s", app->platform,
+		 sid_ok(sid) ? sid : "none");
 	json_decref(payload);
 	json_t *reply = NULL;
 	eid_status st = eid_http_call("POST", url, body, 30.0, status_out, &reply, err);

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Every party from the command line against `eid serve` on loopback: an
+# administrator registers a terminal and a hotel, the terminal opens a full
+# enrolment, the app enrols (passcode on stdin) and later answers the hotel,
+# whose CLI checks the authority's signature. Run from the repository root.
+EID=${BUILD:-build}/eid
+SHARED=$(cd "${EID_SHARED:-../shared}" && pwd)
+ORL="$SHARED/faces/dev/images/orl"
+pass=0 fail=0
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+ok() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL: $1" >&2; fi; }
+field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+
+D="$tmp/data"
+# two invented residents; the check characters are right (GB 11643)
+id1=440106199001011235 id2=440106198512312449
+printf 'id_number,name,birth_date,sex,address,photo\n%s,A,1990-01-01,M,x,%s\n%s,B,1985-12-31,F,x,%s\n' \
+	"$id1" "$ORL/s1/s1_01.png" "$id2" "$ORL/s3/s3_03.png" >"$tmp/reg.csv"
+"$EID" authority import "$tmp/reg.csv" --data "$D" >"$tmp/import.out" 2>&1
+ok "register imported" 'grep -q "\"imported\":2" "$tmp/import.out"'
+
+"$EID" serve --data "$D" --authority-port 0 --platform-port 0 >"$tmp/serve.out" 2>"$tmp/serve.log" &
+pid=$!
+for _ in $(seq 50); do grep -q "platform listening" "$tmp/serve.out" && break; sleep 0.1; done
+export EID_PLATFORM
+EID_PLATFORM=$(sed -n 's/^platform listening on \(http[^ ]*\).*/\1/p' "$tmp/serve.out")
+ok "platform up" '[ -n "$EID_PLATFORM" ]'
+
+# the administrator registers a terminal and a hotel while the services run
+"$EID" terminal keygen --key "$tmp/term.key" >"$tmp/keygen.out"
+pub=$(field public_key <"$tmp/keygen.out")
+ok "terminal key private" '[ "$(stat -c %a "$tmp/term.key")" = 600 ] && [ -n "$pub" ]'
+term=$("$EID" platform add-terminal --name "Desk 3" --key "$pub" --data "$D" | field terminal_id)
+cred=$("$EID" platform add-rp --name "Hotel Canton" --level full --data "$D" | field credential)
+ok "terminal and hotel registered" '[ -n "$term" ] && [ -n "$cred" ]'
+
+# flow 3: full enrolment, the terminal's QR read by the app
+qr=$("$EID" terminal enrol --terminal-id "$term" --key "$tmp/term.key" --id-number "$id1" 2>/dev/null | field qr)
+ok "terminal prints a QR payload" '[ -n "$qr" ]'
+echo 58203174 | "$EID" app enrol --state "$tmp/phone1" --qr "$qr" --mobile 13800138000 \
+	--photo "$ORL/s1/s1_02.png" >"$tmp/card1.json" 2>"$tmp/enrol.err"
+ok "full card issued" 'grep -q "\"level\":\"full\"" "$tmp/card1.json"'
+ok "app state private" '[ "$(stat -c %a "$tmp/phone1")" = 700 ] && [ "$(stat -c %a "$tmp/phone1/device.key")" = 600 ] && [ "$(stat -c %a "$tmp/phone1/card.json")" = 600 ]'
+
+# flow 4: lightweight, in the app alone
+"$EID" app enrol --state "$tmp/phone2" --id-number "$id2" --photo "$ORL/s3/s3_01.png" >"$tmp/card2.json"
+ok "lightweight card issued" 'grep -q "\"level\":\"lightweight\"" "$tmp/card2.json"'
+
+# flow 5: the hotel asks, the resident consents with face and passcode
+EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose "check-in, room 1208" --level full >"$tmp/req.json" 2>/dev/null
+sid=$(field sid <"$tmp/req.json") rqr=$(field qr <"$tmp/req.json")
+ok "hotel request" '[ -n "$sid" ] && [ -n "$rqr" ]'
+EID_RP_CREDENTIAL=$cred "$EID" rp result "$sid" 2>"$tmp/early.err"; rc=$?
+ok "no result before the answer" '[ $rc -eq 1 ] && grep -q not_found "$tmp/early.err"'
+"$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" </dev/null 2>"$tmp/noconsent.err"; rc=$?
+ok "no consent, nothing sent" '[ $rc -eq 1 ] && grep -q "Hotel Canton asks" "$tmp/noconsent.err" && grep -q "check-in, room 1208" "$tmp/noconsent.err"'
+echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans.json" 2>/dev/null
+ok "the app hears yes" 'grep -q "\"result\":\"yes\"" "$tmp/ans.json"'
+EID_RP_CREDENTIAL=$cred "$EID" rp result "$sid" >"$tmp/result.json"; rc=$?
+ok "the hotel gets a signed yes" '[ $rc -eq 0 ] && grep -q "\"result\":\"yes\"" "$tmp/result.json" && grep -q "\"sig\"" "$tmp/result.json"'
+ok "and no more than it should" '! grep -q -e "$id1" -e 13800138000 -e "\"name\"" "$tmp/result.json"'
+"$EID" rp result "$sid" 2>/dev/null; rc=$?
+ok "no credential, usage error" '[ $rc -eq 2 ]'
+
+# the lightweight card cannot pass the hotel
+EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req2.json" 2>/dev/null
+sid=$(field sid <"$tmp/req2.json") rqr=$(field qr <"$tmp/req2.json")
+echo 11111111 | "$EID" app answer --state "$tmp/phone2" --qr "$rqr" --photo "$ORL/s3/s3_01.png" --yes >"$tmp/ans2.json" 2>/dev/null
+ok "a lightweight card at the hotel: no" 'grep -q "\"result\":\"no\"" "$tmp/ans2.json"'
+
+ok "no ID number, mobile or passcode in the service log" '! grep -q -e "$id1" -e "$id2" -e 13800138000 -e 58203174 "$tmp/serve.log"'
+[ $fail -eq 0 ] || { cat "$tmp"/*.err; tail -5 "$tmp/serve.log"; } >&2
+kill "$pid"; wait "$pid"; pid=
+echo "tests/cli/test_flows.sh: $pass passed, $fail failed"
+[ $fail -eq 0 ]
