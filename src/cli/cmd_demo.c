@@ -325,8 +325,10 @@ int cmd_demo(int argc, char **argv)
 		fprintf(stderr, "eid demo: %s (%s)\n", err.msg, eid_status_code(st));
 		return 1;
 	}
-	printf("\n%s: %d step%s came out wrong. Data left in %s\n",
-	       d.failures ? "FAILED" : "all steps as expected", d.failures,
-	       d.failures == 1 ? "" : "s", data);
+	if (d.failures)
+		printf("\nFAILED: %d step%s came out wrong. Data left in %s\n", d.failures,
+		       d.failures == 1 ? "" : "s", data);
+	else
+		printf("\nEvery step came out as it must. Data left in %s\n", data);
 	return d.failures ? 1 : 0;
 }
