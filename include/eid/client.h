@@ -58,6 +58,9 @@ EID_MUST_CHECK eid_status eid_app_answer(eid_app *app, const char *qr, const uin
  * {"sid","rp":{"id","name"},"purpose","level","nonce","exp"}. */
 EID_MUST_CHECK eid_status eid_app_request_info(eid_app *app, const char *qr, json_t **info_out,
 					       eid_err *err);
+/* The resident's own verification history, asked with the card (signed by
+ * the device key): {"card_id", "verifications": [...]} newest first. */
+EID_MUST_CHECK eid_status eid_app_history(eid_app *app, json_t **out, eid_err *err);
 /* Sends a body again to the session of qr (a replay); *status_out is the
  * platform's HTTP status. */
 EID_MUST_CHECK eid_status eid_app_resend(eid_app *app, const char *qr, json_t *body,

@@ -156,6 +156,14 @@ typedef struct eid_verification_row {
 EID_MUST_CHECK eid_status eid_store_verification_add(eid_store *st,
 						     const eid_verification_row *row,
 						     eid_err *err);
+/* The person's latest decisions, newest first: up to max rows in rows[]. */
+EID_MUST_CHECK eid_status eid_store_verification_list(eid_store *st, const char *person_id,
+						      eid_verification_row *rows, size_t max,
+						      size_t *n_out, eid_err *err);
+/* Revokes every card of the person that is not revoked yet (a new card
+ * replaces them); *n_out the number revoked. */
+EID_MUST_CHECK eid_status eid_store_cards_supersede(eid_store *st, const char *person_id,
+						    unsigned *n_out, eid_err *err);
 
 /* --- relying parties, terminals, sessions (platform schema) ----------------
  * Text fields are bounded by the caller (the service checks them); secrets

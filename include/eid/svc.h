@@ -137,6 +137,27 @@ EID_MUST_CHECK eid_status eid_authority_card_status(eid_authority *a, const char
 EID_MUST_CHECK eid_status eid_authority_audit_verify(eid_authority *a, uint64_t *rows_out,
 						     uint64_t *first_bad_out, eid_err *err);
 
+/* --- the resident's own history (flow 5) ----------------------------------
+ * The app asks with its card: it signs eid_history_msg(card_id, nonce, ts)
+ * with the card's device key (nonce: a fresh random id; ts: its clock, within
+ * two minutes of the authority's). The card must be active: a lost phone's
+ * finder learns nothing once the card is suspended or revoked. The answer
+ * {"card_id", "verifications": [{"sid", "rp", "purpose", "result", "level",
+ * "time"}]} lists the latest 100 decisions, newest first; the platform adds
+ * each relying party's name. */
+typedef struct eid_history_request {
+	const char *card_id, *nonce;
+	int64_t ts_ms;
+	const uint8_t *device_sig;
+	size_t sig_len;
+} eid_history_request;
+
+/* "v1|history|<card_id>|<nonce>|<ts>"; 0 if cap is too small */
+size_t eid_history_msg(const char *card_id, const char *nonce, int64_t ts_ms, char *out,
+		       size_t cap);
+EID_MUST_CHECK eid_status eid_authority_history(eid_authority *a, const eid_history_request *q,
+						json_t **out, eid_err *err);
+
 /* authority_url: where the platform reaches the authority ("http://...") */
 EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *authority_url,
 					    eid_platform **out, eid_err *err);
@@ -213,6 +234,12 @@ EID_MUST_CHECK eid_status eid_platform_terminal_new(eid_platform *p, const json_
 EID_MUST_CHECK eid_status eid_platform_terminal_claim(eid_platform *p, const char *sid,
 						      const json_t *signed_req, json_t **out,
 						      eid_err *err);
+
+/* The resident's history: req is the app's {"card_id", "nonce", "ts",
+ * "device_sig"} (the authority checks the signature); relayed, then each
+ * entry's "rp" becomes {"id", "name"}. */
+EID_MUST_CHECK eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out,
+					       eid_err *err);
 
 /* The app's sealed capture for a verification request: relayed to the
  * authority like an enrolment; the signed answer is kept for the relying

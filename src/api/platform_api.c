@@ -152,6 +152,16 @@ static void post_terminal_claim(void *ctx, const eid_http_request *req, eid_http
 	api_reply(resp, 201, st, out, &err);
 }
 
+/* POST /v1/history: the resident's own decisions, asked with the card (the
+ * device signature is the authority's to check) */
+static void post_history(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_history(ctx, req->json, &out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
 static const eid_http_route routes[] = {
 	{"POST", "/v1/terminal/enrolments", post_terminal_enrolment, 0, 4096, 0},
 	{"POST", "/v1/terminal/enrolments/{sid}/claim", post_terminal_claim, 0, 8192, 0},
@@ -162,6 +172,7 @@ static const eid_http_route routes[] = {
 	{"POST", "/v1/verifications", post_verification, AUTH_RP, 4096, 0},
 	{"GET", "/v1/verifications/{sid}", get_verification, AUTH_RP, 0, 0},
 	{"GET", "/v1/requests/{sid}", get_request, 0, 0, 0},
+	{"POST", "/v1/history", post_history, 0, 4096, 0},
 };
 
 eid_status eid_api_platform_start(eid_platform *p, const eid_http_config *cfg,

@@ -227,6 +227,43 @@ int cmd_app_answer(int argc, char **argv)
 	return rc;
 }
 
+int cmd_app_history(int argc, char **argv)
+{
+	const char *usage = "eid app history --state DIR [--platform URL]";
+	const char *state = NULL, *platform = platform_default();
+	const opt opts[] = {
+		{"--state", &state, NULL},
+		{"--platform", &platform, NULL},
+		{NULL, NULL, NULL},
+	};
+	if (parse(argc, argv, opts, usage))
+		return 2;
+	if (!state) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	eid_app *app;
+	eid_err err;
+	json_t *h = NULL;
+	eid_status st = eid_app_open(state, platform, &app, &err);
+	if (!st)
+		st = eid_app_history(app, &h, &err);
+	eid_app_free(app);
+	if (st)
+		return fail("eid app history", st, &err);
+	/* one line per decision: when, who, why, what came of it */
+	json_t *v;
+	size_t i;
+	json_array_foreach(json_object_get(h, "verifications"), i, v)
+	{
+		char *line = json_dumps(v, JSON_COMPACT);
+		printf("%s\n", line ? line : "{}");
+		free(line);
+	}
+	json_decref(h);
+	return 0;
+}
+
 /* --- a trusted terminal --------------------------------------------------------- */
 
 int cmd_terminal_keygen(int argc, char **argv)

@@ -210,6 +210,18 @@ static void run(demo *d, eid_authority *a, eid_platform *p, char ids[3][19])
 	ask(d, cafe, "lightweight", phone1, "impostor.png", NULL, NULL, NULL, out, sizeof(out));
 	step(d, strcmp(out, "no") == 0, "net cafe: a stranger holding resident 1's phone", out);
 
+	/* the resident sees who checked them */
+	json_t *h = NULL;
+	st = eid_app_history(phone1, &h, &err);
+	json_t *hist = json_object_get(h, "verifications"), *newest = json_array_get(hist, 0);
+	const char *who = json_string_value(json_object_get(json_object_get(newest, "rp"), "name"));
+	const char *what = json_string_value(json_object_get(newest, "result"));
+	snprintf(out, sizeof(out), "%zu decisions, newest: %s %s", json_array_size(hist),
+		 who ? who : "?", what ? what : "?");
+	step(d, !st && json_array_size(hist) == 3, "resident 1 reads their own history",
+	     st ? err.msg : out);
+	json_decref(h);
+
 	/* flow 6: the phone is lost; the card is revoked */
 	printf("\nResident 1 reports the phone lost:\n");
 	const char *card_id = json_string_value(json_object_get(card1, "card_id"));

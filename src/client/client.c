@@ -382,6 +382,31 @@ eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo, si
 	return st;
 }
 
+eid_status eid_app_history(eid_app *app, json_t **out, eid_err *err)
+{
+	*out = NULL;
+	const char *card_id = json_string_value(json_object_get(app->card, "card_id"));
+	if (!card_id)
+		return eid_fail(err, EID_E_INVALID_ARG, "the app holds no card");
+	char nonce[EID_RANDOM_ID_LEN + 1], msg[256];
+	eid_crypto_random_id(nonce);
+	const int64_t ts = now_ms();
+	const size_t len = eid_history_msg(card_id, nonce, ts, msg, sizeof(msg));
+	uint8_t sig[EID_SIG_BYTES];
+	eid_status st = len ? eid_sign(app->device, (const uint8_t *)msg, len, sig, err)
+			    : eid_fail(err, EID_E_FORMAT, "the card id is too long");
+	char *s = st ? NULL : to_b64(sig, sizeof(sig));
+	if (!st && !s)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st)
+		st = post(app->platform, "/v1/history", NULL,
+			  json_pack("{s:s, s:s, s:I, s:s}", "card_id", card_id, "nonce", nonce, "ts",
+				    (json_int_t)ts, "device_sig", s),
+			  200, out, err);
+	free(s);
+	return st;
+}
+
 eid_status eid_app_resend(eid_app *app, const char *qr, json_t *body, long *status_out,
 			  eid_err *err)
 {

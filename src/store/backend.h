@@ -42,6 +42,11 @@ typedef struct eid_store_backend {
 	eid_status (*card_get)(void *impl, const char *card_id, eid_card_row *out, eid_err *err);
 	eid_status (*card_set_status)(void *impl, const char *card_id, const char *status,
 				      eid_err *err);
+	eid_status (*cards_supersede)(void *impl, const char *person_id, unsigned *n_out,
+				      eid_err *err);
+	eid_status (*verification_list)(void *impl, const char *person_id,
+					eid_verification_row *rows, size_t max, size_t *n_out,
+					eid_err *err);
 	eid_status (*passcode_set)(void *impl, const char *person_id, const char *hash,
 				   eid_err *err);
 	eid_status (*passcode_get)(void *impl, const char *person_id, char hash_out[128],

@@ -619,6 +619,60 @@ static eid_status sq_card_set_status(void *impl, const char *card_id, const char
 					   : eid_fail(err, EID_E_NOT_FOUND, "no such card");
 }
 
+static eid_status sq_cards_supersede(void *impl, const char *person_id, unsigned *n_out,
+				     eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*n_out = 0;
+	if (sqlite3_prepare_v2(q->db,
+			       "UPDATE cards SET status = 'revoked' WHERE person_id = ? AND"
+			       " status <> 'revoked'",
+			       -1, &st, NULL))
+		return db_fail(q, err, "revoke old cards");
+	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "revoke old cards");
+	*n_out = (unsigned)sqlite3_changes(q->db);
+	return EID_OK;
+}
+
+static eid_status sq_verification_list(void *impl, const char *person_id,
+				       eid_verification_row *rows, size_t max, size_t *n_out,
+				       eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*n_out = 0;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT sid, rp_id, purpose, result, level, time_ms FROM verifications"
+			       " WHERE person_id = ? ORDER BY time_ms DESC, rowid DESC LIMIT ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "list verifications");
+	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	int rc;
+	size_t n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+		eid_verification_row *r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		col_text(st, 0, r->sid, sizeof(r->sid));
+		snprintf(r->person_id, sizeof(r->person_id), "%s", person_id);
+		col_text(st, 1, r->rp_id, sizeof(r->rp_id));
+		col_text(st, 2, r->purpose, sizeof(r->purpose));
+		col_text(st, 3, r->result, sizeof(r->result));
+		col_text(st, 4, r->level, sizeof(r->level));
+		r->time_ms = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(q, err, "list verifications");
+	*n_out = n;
+	return EID_OK;
+}
+
 static eid_status sq_passcode_set(void *impl, const char *person_id, const char *hash,
 				  eid_err *err)
 {
@@ -806,6 +860,8 @@ const eid_store_backend eid_store_sqlite = {
 	.resident_template = sq_resident_template,
 	.card_get = sq_card_get,
 	.card_set_status = sq_card_set_status,
+	.cards_supersede = sq_cards_supersede,
+	.verification_list = sq_verification_list,
 	.passcode_set = sq_passcode_set,
 	.passcode_get = sq_passcode_get,
 	.passcode_record = sq_passcode_record,

@@ -343,6 +343,19 @@ eid_status eid_store_card_set_status(eid_store *st, const char *card_id, const c
 	return st->be->card_set_status(st->impl, card_id, status, err);
 }
 
+eid_status eid_store_cards_supersede(eid_store *st, const char *person_id, unsigned *n_out,
+				     eid_err *err)
+{
+	return st->be->cards_supersede(st->impl, person_id, n_out, err);
+}
+
+eid_status eid_store_verification_list(eid_store *st, const char *person_id,
+				       eid_verification_row *rows, size_t max, size_t *n_out,
+				       eid_err *err)
+{
+	return st->be->verification_list(st->impl, person_id, rows, max, n_out, err);
+}
+
 eid_status eid_store_passcode_set(eid_store *st, const char *person_id, const char *hash,
 				  eid_err *err)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "eid/log.h"
 #include "svc_internal.h"
 
 #define CARD_MS (365LL * 24 * 3600 * 1000)
@@ -161,9 +162,12 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	sodium_memzero(probe, sizeof(probe));
 	if (!st && score < (full ? EID_MATCH_FULL : EID_MATCH_LIGHTWEIGHT)) {
 		st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
+		/* the refusal stands even if its audit row cannot be written */
 		eid_err ignore;
-		(void)eid_store_audit_append(a->store, "enrol.refused", idh, "no_match", 8, NULL,
-					     &ignore);
+		if (eid_store_audit_append(a->store, "enrol.refused", idh, "no_match", 8, NULL,
+					   &ignore) != EID_OK)
+			eid_log(EID_LOG_WARN, "authority", "audit.write_failed", "reason",
+				ignore.msg, NULL);
 	}
 	if (st)
 		return st;
@@ -178,8 +182,15 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	snprintf(card.status, sizeof(card.status), "active");
 	card.iat_ms = svc_now_ms();
 	card.exp_ms = card.iat_ms + CARD_MS;
+	unsigned superseded = 0;
 	if (!(st = eid_store_begin(a->store, err))) {
-		st = eid_store_card_add(a->store, &card, err);
+		/* one card per person: enrolling again (a new phone) revokes the old ones */
+		st = eid_store_cards_supersede(a->store, person, &superseded, err);
+		if (!st && superseded)
+			st = eid_store_audit_append(a->store, "card.superseded", idh, card.card_id,
+						    strlen(card.card_id), NULL, err);
+		if (!st)
+			st = eid_store_card_add(a->store, &card, err);
 		if (!st && full)
 			st = eid_store_passcode_set(a->store, person, pc_hash, err);
 		if (!st)

@@ -144,7 +144,7 @@ eid_status eid_platform_add_rp(eid_platform *p, const char *name, const char *ma
 		sodium_memzero(secret_out, EID_CREDENTIAL_SECRET_LEN + 1);
 		return st;
 	}
-	snprintf(rp_id_out, EID_CREDENTIAL_ID_LEN + 1, "%s", row.rp_id);
+	snprintf(rp_id_out, EID_CREDENTIAL_ID_LEN + 1, "%.*s", EID_CREDENTIAL_ID_LEN, row.rp_id);
 	return EID_OK;
 }
 
@@ -170,7 +170,8 @@ eid_status eid_platform_add_terminal(eid_platform *p, const char *name, const ch
 		st = eid_store_audit_append(p->store, "terminal.registered", row.term_id, pub.kid,
 					    strlen(pub.kid), NULL, err);
 	if (!st)
-		snprintf(term_id_out, EID_CREDENTIAL_ID_LEN + 1, "%s", row.term_id);
+		snprintf(term_id_out, EID_CREDENTIAL_ID_LEN + 1, "%.*s", EID_CREDENTIAL_ID_LEN,
+			 row.term_id);
 	return st;
 }
 
@@ -192,7 +193,7 @@ eid_status eid_platform_rp_auth(eid_platform *p, const char *credential,
 		return eid_fail(err, EID_E_DENIED, "unknown relying party or wrong secret");
 	if (st)
 		return st;
-	snprintf(rp_id_out, EID_CREDENTIAL_ID_LEN + 1, "%s", row.rp_id);
+	snprintf(rp_id_out, EID_CREDENTIAL_ID_LEN + 1, "%.*s", EID_CREDENTIAL_ID_LEN, row.rp_id);
 	return EID_OK;
 }
 
@@ -360,8 +361,8 @@ static eid_status from_code(const char *code)
 	return EID_E_INTERNAL;
 }
 
-/* Signs body with the platform's key and POSTs it to the authority; a 201
- * answer comes back in *reply_out, anything else as the authority's error. */
+/* Signs body with the platform's key and POSTs it to the authority; a 200 or
+ * 201 answer comes back in *reply_out, anything else as the authority's error. */
 static eid_status relay(eid_platform *p, const char *path, json_t *body, json_t **reply_out,
 			eid_err *err)
 {
@@ -373,7 +374,7 @@ static eid_status relay(eid_platform *p, const char *path, json_t *body, json_t 
 	json_t *reply = NULL;
 	if (!st)
 		st = eid_http_call("POST", url, body, 30.0, &status, &reply, err);
-	if (!st && status != 201) {
+	if (!st && status != 201 && status != 200) {
 		json_t *e = json_object_get(reply, "error");
 		const char *msg = json_string_value(json_object_get(e, "message"));
 		st = eid_fail(err, from_code(json_string_value(json_object_get(e, "code"))), "%s",
@@ -472,6 +473,43 @@ eid_status eid_platform_verification_submit(eid_platform *p, const char *sid,
 		return st;
 	}
 	*result_out = result;
+	return EID_OK;
+}
+
+eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out, eid_err *err)
+{
+	*out = NULL;
+	json_t *card = json_object_get(req, "card_id"), *nonce = json_object_get(req, "nonce"),
+	       *ts = json_object_get(req, "ts"), *sig = json_object_get(req, "device_sig");
+	if (!json_is_object(req) || !json_is_string(card) || !json_is_string(nonce) ||
+	    !json_is_integer(ts) || !json_is_string(sig))
+		return eid_fail(err, EID_E_INVALID_ARG,
+				"body must be {\"card_id\", \"nonce\", \"ts\": integer, "
+				"\"device_sig\"}");
+	if (json_string_length(card) > 48 || json_string_length(nonce) > 64 ||
+	    json_string_length(sig) > 128)
+		return eid_fail(err, EID_E_INVALID_ARG, "card_id, nonce or device_sig too long");
+	json_t *body = json_pack("{s:O, s:O, s:O, s:O}", "card_id", card, "nonce", nonce, "ts", ts,
+				 "device_sig", sig);
+	json_t *h = NULL;
+	eid_status st = body ? relay(p, "/internal/history", body, &h, err)
+			     : eid_fail(err, EID_E_NOMEM, "out of memory");
+	json_decref(body);
+	if (st)
+		return st;
+	/* the resident sees who asked by name, as on the consent screen */
+	json_t *v;
+	size_t i;
+	json_array_foreach(json_object_get(h, "verifications"), i, v)
+	{
+		const char *rp_id = json_string_value(json_object_get(v, "rp"));
+		eid_rp_row rp;
+		eid_err ignore;
+		const int known = rp_id && eid_store_rp_get(p->store, rp_id, &rp, &ignore) == EID_OK;
+		json_object_set_new(v, "rp", json_pack("{s:s, s:s}", "id", rp_id ? rp_id : "",
+						       "name", known ? rp.name : "(unknown)"));
+	}
+	*out = h;
 	return EID_OK;
 }
 

@@ -70,7 +70,32 @@ sid=$(field sid <"$tmp/req2.json") rqr=$(field qr <"$tmp/req2.json")
 echo 11111111 | "$EID" app answer --state "$tmp/phone2" --qr "$rqr" --photo "$ORL/s3/s3_01.png" --yes >"$tmp/ans2.json" 2>/dev/null
 ok "a lightweight card at the hotel: no" 'grep -q "\"result\":\"no\"" "$tmp/ans2.json"'
 
-ok "no ID number, mobile or passcode in the service log" '! grep -q -e "$id1" -e "$id2" -e 13800138000 -e 58203174 "$tmp/serve.log"'
+# flow 5: the resident's own history, newest first, with the relying party's name
+"$EID" app history --state "$tmp/phone1" >"$tmp/history.out" 2>"$tmp/history.err"
+ok "history lists the hotel's check" '[ "$(wc -l <"$tmp/history.out")" = 1 ] && grep -q "\"name\":\"Hotel Canton\"" "$tmp/history.out" && grep -q "check-in, room 1208" "$tmp/history.out" && grep -q "\"result\":\"yes\"" "$tmp/history.out"'
+"$EID" app history --state "$tmp/phone2" >"$tmp/history2.out"
+ok "resident 2's history is their own" '[ "$(wc -l <"$tmp/history2.out")" = 1 ] && grep -q "\"result\":\"no\"" "$tmp/history2.out"'
+# another device with a copy of the card but not its key
+mkdir -m 700 "$tmp/copy" && cp "$tmp/phone1/card.json" "$tmp/copy/"
+"$EID" app history --state "$tmp/copy" 2>"$tmp/copy.err"; rc=$?
+ok "a copied card without the device key learns nothing" '[ $rc -eq 1 ] && grep -q denied "$tmp/copy.err"'
+
+# flow 5: a new phone; enrolling again revokes the old card
+echo 11223344 | "$EID" app enrol --state "$tmp/phone1b" --qr "$("$EID" terminal enrol --terminal-id "$term" --key "$tmp/term.key" --id-number "$id1" 2>/dev/null | field qr)" \
+	--mobile 13800138000 --photo "$ORL/s1/s1_06.png" >"$tmp/card1b.json" 2>/dev/null
+ok "re-enrolled on a new phone" 'grep -q "\"level\":\"full\"" "$tmp/card1b.json"'
+"$EID" app history --state "$tmp/phone1" 2>"$tmp/old.err"; rc=$?
+ok "the old phone's card is revoked" '[ $rc -eq 1 ] && grep -q "card is revoked" "$tmp/old.err"'
+EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req3.json" 2>/dev/null
+rqr=$(field qr <"$tmp/req3.json")
+echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans3.json" 2>/dev/null
+ok "the old phone answers no" 'grep -q "\"result\":\"no\"" "$tmp/ans3.json"'
+EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req4.json" 2>/dev/null
+rqr=$(field qr <"$tmp/req4.json")
+echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans4.json" 2>/dev/null
+ok "the new phone, new passcode: yes" 'grep -q "\"result\":\"yes\"" "$tmp/ans4.json"'
+
+ok "no ID number, mobile or passcode in the service log" '! grep -q -e "$id1" -e "$id2" -e 13800138000 -e 58203174 -e 11223344 "$tmp/serve.log"'
 [ $fail -eq 0 ] || { cat "$tmp"/*.err; tail -5 "$tmp/serve.log"; } >&2
 kill "$pid"; wait "$pid"; pid=
 echo "tests/cli/test_flows.sh: $pass passed, $fail failed"
