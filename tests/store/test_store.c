@@ -183,6 +183,82 @@ static void test_one_time_values(void)
 	eid_store_close(st);
 }
 
+/* a resident with two cards and three decisions */
+static void add_person(eid_store *st, const char *person, uint8_t id_byte)
+{
+	eid_err err;
+	const uint8_t ct[4] = {1, 2, 3, 4};
+	eid_resident_row r = {.record_ct = ct, .record_len = 4, .template_ct = ct,
+			      .template_len = 4, .status = "active", .created_ms = 1};
+	snprintf(r.person_id, sizeof(r.person_id), "%s", person);
+	memset(r.id_hash, id_byte, sizeof(r.id_hash));
+	REQUIRE(eid_store_resident_add(st, &r, &err) == EID_OK);
+}
+
+static void add_card(eid_store *st, const char *card_id, const char *person, const char *status)
+{
+	eid_err err;
+	eid_card_row c = {.iat_ms = 1, .exp_ms = 2};
+	snprintf(c.card_id, sizeof(c.card_id), "%s", card_id);
+	snprintf(c.person_id, sizeof(c.person_id), "%s", person);
+	snprintf(c.level, sizeof(c.level), "full");
+	snprintf(c.status, sizeof(c.status), "%s", status);
+	REQUIRE(eid_store_card_add(st, &c, &err) == EID_OK);
+}
+
+static void test_cards_superseded(void)
+{
+	eid_store *st = fresh("cards.db");
+	eid_err err;
+	add_person(st, "p1", 1);
+	add_person(st, "p2", 2);
+	add_card(st, "c1", "p1", "active");
+	add_card(st, "c2", "p1", "suspended");
+	add_card(st, "c3", "p1", "revoked");
+	add_card(st, "c4", "p2", "active");
+	unsigned n = 99;
+	CHECK(eid_store_cards_supersede(st, "p1", &n, &err) == EID_OK && n == 2);
+	eid_card_row c;
+	const char *want[][2] = {{"c1", "revoked"}, {"c2", "revoked"}, {"c3", "revoked"},
+				 {"c4", "active"}};
+	for (int i = 0; i < 4; i++) {
+		REQUIRE(eid_store_card_get(st, want[i][0], &c, &err) == EID_OK);
+		CHECK(strcmp(c.status, want[i][1]) == 0);
+	}
+	CHECK(eid_store_cards_supersede(st, "nobody", &n, &err) == EID_OK && n == 0);
+	eid_store_close(st);
+}
+
+static void test_history_newest_first_own_only(void)
+{
+	eid_store *st = fresh("history.db");
+	eid_err err;
+	const struct {
+		const char *sid, *person, *rp;
+		int64_t t;
+	} rows[] = {{"s1", "p1", "hotel", 10}, {"s2", "p2", "bank", 20}, {"s3", "p1", "cafe", 30},
+		    {"s4", "p1", "hotel", 5}};
+	for (size_t i = 0; i < 4; i++) {
+		eid_verification_row r = {.time_ms = rows[i].t};
+		snprintf(r.sid, sizeof(r.sid), "%s", rows[i].sid);
+		snprintf(r.person_id, sizeof(r.person_id), "%s", rows[i].person);
+		snprintf(r.rp_id, sizeof(r.rp_id), "%s", rows[i].rp);
+		snprintf(r.purpose, sizeof(r.purpose), "it's O'Brien; DROP TABLE cards;--");
+		snprintf(r.result, sizeof(r.result), "yes");
+		snprintf(r.level, sizeof(r.level), "full");
+		REQUIRE(eid_store_verification_add(st, &r, &err) == EID_OK);
+	}
+	eid_verification_row out[2];
+	size_t n = 0;
+	CHECK(eid_store_verification_list(st, "p1", out, 2, &n, &err) == EID_OK && n == 2);
+	CHECK(strcmp(out[0].sid, "s3") == 0 && strcmp(out[1].sid, "s1") == 0);
+	CHECK(strcmp(out[0].purpose, "it's O'Brien; DROP TABLE cards;--") == 0);
+	CHECK(eid_store_verification_list(st, "p2", out, 2, &n, &err) == EID_OK && n == 1 &&
+	      strcmp(out[0].rp_id, "bank") == 0);
+	CHECK(eid_store_verification_list(st, "p3", out, 2, &n, &err) == EID_OK && n == 0);
+	eid_store_close(st);
+}
+
 static void test_cleanup(void)
 {
 	char cmd[128];
@@ -192,4 +268,5 @@ static void test_cleanup(void)
 
 TEST_MAIN(test_open_migrates_once_and_is_private, test_bad_locations, test_audit_chain_verifies,
 	  test_audit_detects_edits_and_deletions, test_audit_rejects_bad_fields, test_transactions,
-	  test_one_time_values, test_cleanup)
+	  test_one_time_values, test_cards_superseded, test_history_newest_first_own_only,
+	  test_cleanup)
