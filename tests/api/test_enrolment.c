@@ -557,6 +557,84 @@ static const char *answer_for(const char *cred)
 	return result;
 }
 
+/* POST /v1/history signed by key for card; the HTTP status */
+static long history_call(const eid_key *key, const char *card, const char *nonce, int64_t ts,
+			 json_t **reply_out)
+{
+	char msg[256];
+	size_t len = eid_history_msg(card, nonce, ts, msg, sizeof(msg));
+	REQUIRE(len);
+	uint8_t sig[EID_SIG_BYTES];
+	eid_err err;
+	REQUIRE(eid_sign(key, (const uint8_t *)msg, len, sig, &err) == EID_OK);
+	char *s = b64(sig, sizeof(sig));
+	long status;
+	json_t *r = call(ps, "POST", "/v1/history",
+			 json_pack("{s:s, s:s, s:I, s:s}", "card_id", card, "nonce", nonce, "ts",
+				   (json_int_t)ts, "device_sig", s),
+			 &status);
+	free(s);
+	if (reply_out)
+		*reply_out = r;
+	else
+		json_decref(r);
+	return status;
+}
+
+static void test_history(void)
+{
+	REQUIRE(card_id[0]);
+	const int64_t now = svc_now_ms();
+	json_t *h;
+	REQUIRE(history_call(device, card_id, "nonce-history-1", now, &h) == 200);
+	json_t *list = json_object_get(h, "verifications"), *v;
+	CHECK(json_array_size(list) >= 3);
+	size_t i;
+	int64_t last = INT64_MAX;
+	json_array_foreach(list, i, v)
+	{
+		/* newest first; the relying party by name; nothing about other people */
+		const int64_t t = json_integer_value(json_object_get(v, "time"));
+		CHECK(t <= last);
+		last = t;
+		CHECK(json_string_value(json_object_get(json_object_get(v, "rp"), "name")) != NULL);
+		CHECK(json_object_size(v) == 6);
+	}
+	json_decref(h);
+	/* the same signed request again: refused */
+	CHECK(history_call(device, card_id, "nonce-history-1", now, NULL) == 409);
+	/* a stale or future clock, another device's key, an unknown card, junk */
+	CHECK(history_call(device, card_id, "nonce-history-2", now - 10 * 60000, NULL) == 410);
+	CHECK(history_call(device, card_id, "nonce-history-3", now + 10 * 60000, NULL) == 410);
+	eid_key *other;
+	eid_err err;
+	REQUIRE(eid_key_new(EID_KEY_ED25519, &other, &err) == EID_OK);
+	CHECK(history_call(other, card_id, "nonce-history-4", now, NULL) == 403);
+	CHECK(history_call(device, "no-such-card", "nonce-history-5", now, NULL) == 403);
+	CHECK(history_call(device, "x' OR '1'='1", "nonce-history-6", now, NULL) == 403);
+	eid_key_free(other);
+	long status;
+	json_decref(call(ps, "POST", "/v1/history", json_pack("{s:s, s:s}", "card_id", card_id,
+							      "nonce", "n"),
+			 &status));
+	CHECK(status == 400);
+	json_decref(call(ps, "POST", "/v1/history",
+			 json_pack("{s:s, s:s, s:s, s:s}", "card_id", card_id, "nonce", "n", "ts",
+				   "yesterday", "device_sig", "AAAA"),
+			 &status));
+	CHECK(status == 400);
+	/* the authority answers only the platform */
+	char url[256];
+	snprintf(url, sizeof(url), "%s/internal/history", eid_http_server_url(as));
+	json_t *r = NULL;
+	json_t *body = json_pack("{s:s, s:s, s:I, s:s}", "card_id", card_id, "nonce", "n7", "ts",
+				 (json_int_t)now, "device_sig", "AAAA");
+	REQUIRE(eid_http_call("POST", url, body, 30.0, &status, &r, &err) == EID_OK);
+	CHECK(status == 403);
+	json_decref(body);
+	json_decref(r);
+}
+
 static void test_lifecycle_and_audit(void)
 {
 	char *cafe = new_rp("Lifecycle Cafe", "lightweight");
@@ -614,4 +692,4 @@ static void test_teardown(void)
 }
 
 TEST_MAIN(test_setup, test_enrol_and_card, test_refusals, test_verification,
-	  test_full_enrolment_and_passcode, test_lifecycle_and_audit, test_teardown)
+	  test_full_enrolment_and_passcode, test_history, test_lifecycle_and_audit, test_teardown)
