@@ -2,6 +2,7 @@
 #ifndef EID_SVC_INTERNAL_H
 #define EID_SVC_INTERNAL_H
 
+#include <jansson.h>
 #include <pthread.h>
 
 #include "eid/crypto.h"
@@ -24,6 +25,22 @@ EID_MUST_CHECK eid_status svc_load_template(eid_authority *a, const char *person
 /* The template of a capture's photo (base64url JPEG/PNG) through the engine. */
 EID_MUST_CHECK eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
 					       float out[EID_FACE_EMBEDDING_DIM], eid_err *err);
+/* Opens a capture sealed to the authority under ad, parses its JSON (which
+ * must hold "card_id" and "photo"), reads that card and checks sig, the
+ * device's signature of ad || sealed, against it (EID_E_DENIED if not). */
+EID_MUST_CHECK eid_status svc_open_card_capture(eid_authority *a, const char *ad, size_t ad_len,
+						const uint8_t *sealed, size_t sealed_len,
+						const uint8_t *sig, size_t sig_len, json_t **cap_out,
+						eid_card_row *card, eid_err *err);
+/* The person's passcode, with lockout: NULL when right, else the reason for
+ * a "no" ("passcode_wrong", "passcode_locked", "no_passcode"); *st is set
+ * only for storage failures. */
+const char *svc_check_passcode(eid_authority *a, const char *person, const char *passcode,
+			       eid_status *st, eid_err *err);
+/* The capture's face against the person's reference at threshold: NULL when
+ * it matches, else "no_face" or "no_match"; *st for other failures. */
+const char *svc_face_check(eid_authority *a, const char *person, const char *photo_b64,
+			   double threshold, eid_status *st, eid_err *err);
 /* Unix time in milliseconds. */
 int64_t svc_now_ms(void);
 

@@ -21,10 +21,48 @@ static int level_rank(const char *level)
 	return strcmp(level, "full") == 0 ? 2 : strcmp(level, "lightweight") == 0 ? 1 : 0;
 }
 
-/* opens and parses the capture; checks the device signature against the card */
-static eid_status open_capture(eid_authority *a, const eid_verify_request *q, const char *ad,
-			       size_t ad_len, json_t **cap_out, eid_card_row *card, eid_err *err)
+/* the sealed bytes and the device's signature of them */
+typedef struct sealed_ref {
+	const uint8_t *sealed;
+	size_t sealed_len;
+	const uint8_t *sig;
+	size_t sig_len;
+} sealed_ref;
+
+const char *svc_face_check(eid_authority *a, const char *person, const char *photo_b64,
+			   double threshold, eid_status *st, eid_err *err)
 {
+	float ref[EID_FACE_EMBEDDING_DIM], probe[EID_FACE_EMBEDDING_DIM];
+	uint8_t tpl_ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
+	size_t tpl_len = 0;
+	const char *why = NULL;
+	*st = eid_store_resident_template(a->store, person, tpl_ct, sizeof(tpl_ct), &tpl_len, err);
+	if (!*st)
+		*st = svc_load_template(a, person, tpl_ct, tpl_len, ref, err);
+	if (!*st) {
+		*st = svc_capture_template(a, photo_b64, probe, err);
+		if (*st == EID_E_NO_FACE || *st == EID_E_FORMAT) { /* the resident's photo */
+			why = "no_face";
+			*st = EID_OK;
+		}
+	}
+	double score = 0;
+	for (int i = 0; !*st && !why && i < EID_FACE_EMBEDDING_DIM; i++)
+		score += (double)ref[i] * probe[i];
+	sodium_memzero(ref, sizeof(ref));
+	sodium_memzero(probe, sizeof(probe));
+	if (!*st && !why && score < threshold)
+		why = "no_match";
+	return why;
+}
+
+eid_status svc_open_card_capture(eid_authority *a, const char *ad, size_t ad_len,
+				 const uint8_t *sealed, size_t sealed_len, const uint8_t *sig,
+				 size_t sig_len, json_t **cap_out, eid_card_row *card,
+				 eid_err *err)
+{
+	const sealed_ref r = {sealed, sealed_len, sig, sig_len};
+	const sealed_ref *q = &r;
 	uint8_t *plain = malloc(q->sealed_len + 1);
 	size_t plain_len = 0;
 	if (!plain)
@@ -54,8 +92,7 @@ static eid_status open_capture(eid_authority *a, const eid_verify_request *q, co
 		} else {
 			memcpy(msg, ad, ad_len);
 			memcpy(msg + ad_len, q->sealed, q->sealed_len);
-			st = eid_verify(&dev, msg, ad_len + q->sealed_len, q->device_sig, q->sig_len,
-					err);
+			st = eid_verify(&dev, msg, ad_len + q->sealed_len, q->sig, q->sig_len, err);
 			free(msg);
 		}
 		if (st)
@@ -69,9 +106,7 @@ static eid_status open_capture(eid_authority *a, const eid_verify_request *q, co
 	return EID_OK;
 }
 
-/* Full level: the card's passcode, with lockout. Returns NULL when it is right,
- * else the reason for a "no"; *st only for storage failures. */
-static const char *check_passcode(eid_authority *a, const char *person, const char *passcode,
+const char *svc_check_passcode(eid_authority *a, const char *person, const char *passcode,
 				  eid_status *st, eid_err *err)
 {
 	char hash[128];
@@ -128,7 +163,8 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		return eid_fail(err, EID_E_INVALID_ARG, "session values too long");
 	json_t *cap = NULL;
 	eid_card_row card;
-	eid_status st = open_capture(a, q, ad, ad_len, &cap, &card, err);
+	eid_status st = svc_open_card_capture(a, ad, ad_len, q->sealed, q->sealed_len, q->device_sig,
+					      q->sig_len, &cap, &card, err);
 	char once[96];
 	snprintf(once, sizeof(once), "verify:%s", q->nonce);
 	if (!st)
@@ -147,33 +183,12 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 	else if (level_rank(card.level) < level_rank(q->level))
 		why = "level_too_low";
 	if (!why && level_rank(q->level) == 2)
-		why = check_passcode(a, card.person_id,
+		why = svc_check_passcode(a, card.person_id,
 				     json_string_value(json_object_get(cap, "passcode")), &st, err);
-	double score = 0;
-	if (!st && !why) {
-		float ref[EID_FACE_EMBEDDING_DIM], probe[EID_FACE_EMBEDDING_DIM];
-		uint8_t tpl_ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
-		size_t tpl_len = 0;
-		st = eid_store_resident_template(a->store, card.person_id, tpl_ct, sizeof(tpl_ct),
-						 &tpl_len, err);
-		if (!st)
-			st = svc_load_template(a, card.person_id, tpl_ct, tpl_len, ref, err);
-		if (!st) {
-			st = svc_capture_template(
-				a, json_string_value(json_object_get(cap, "photo")), probe, err);
-			if (st == EID_E_NO_FACE || st == EID_E_FORMAT) { /* the resident's photo */
-				why = "no_face";
-				st = EID_OK;
-			}
-		}
-		for (int i = 0; !st && !why && i < EID_FACE_EMBEDDING_DIM; i++)
-			score += (double)ref[i] * probe[i];
-		sodium_memzero(ref, sizeof(ref));
-		sodium_memzero(probe, sizeof(probe));
-		const double bar = level_rank(q->level) == 2 ? EID_MATCH_FULL : EID_MATCH_LIGHTWEIGHT;
-		if (!st && !why && score < bar)
-			why = "no_match";
-	}
+	if (!st && !why)
+		why = svc_face_check(a, card.person_id, json_string_value(json_object_get(cap, "photo")),
+				     level_rank(q->level) == 2 ? EID_MATCH_FULL : EID_MATCH_LIGHTWEIGHT,
+				     &st, err);
 	json_decref(cap);
 	if (st)
 		return st;
