@@ -61,6 +61,11 @@ EID_MUST_CHECK eid_status eid_app_request_info(eid_app *app, const char *qr, jso
 /* The resident's own verification history, asked with the card (signed by
  * the device key): {"card_id", "verifications": [...]} newest first. */
 EID_MUST_CHECK eid_status eid_app_history(eid_app *app, json_t **out, eid_err *err);
+/* Changes the passcode of the app's full card: the old one and the face,
+ * sealed to the authority with the new one. */
+EID_MUST_CHECK eid_status eid_app_change_passcode(eid_app *app, const char *old_passcode,
+						  const char *new_passcode, const uint8_t *photo,
+						  size_t photo_len, eid_err *err);
 /* Sends a body again to the session of qr (a replay); *status_out is the
  * platform's HTTP status. */
 EID_MUST_CHECK eid_status eid_app_resend(eid_app *app, const char *qr, json_t *body,

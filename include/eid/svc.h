@@ -158,6 +158,27 @@ size_t eid_history_msg(const char *card_id, const char *nonce, int64_t ts_ms, ch
 EID_MUST_CHECK eid_status eid_authority_history(eid_authority *a, const eid_history_request *q,
 						json_t **out, eid_err *err);
 
+/* --- changing the passcode of a full card (flow 5) ---------------------------
+ * The app seals {"card_id", "photo", "passcode" (the old one), "new_passcode"}
+ * to the authority with the associated data eid_passcode_ad(card_id, nonce,
+ * ts) and signs AD || sealed with the card's device key. The authority needs
+ * an active full card, the request once, within two minutes of its clock, a
+ * valid new passcode, the right old one (wrong ones count towards the
+ * lockout) and the face at the full threshold. EID_E_DENIED otherwise. */
+typedef struct eid_passcode_request {
+	const char *card_id, *nonce;
+	int64_t ts_ms;
+	const uint8_t *sealed, *device_sig;
+	size_t sealed_len, sig_len;
+} eid_passcode_request;
+
+/* "v1|passcode|<card_id>|<nonce>|<ts>"; 0 if cap is too small */
+size_t eid_passcode_ad(const char *card_id, const char *nonce, int64_t ts_ms, char *out,
+		       size_t cap);
+EID_MUST_CHECK eid_status eid_authority_change_passcode(eid_authority *a,
+							const eid_passcode_request *q,
+							json_t **out, eid_err *err);
+
 /* authority_url: where the platform reaches the authority ("http://...") */
 EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *authority_url,
 					    eid_platform **out, eid_err *err);
@@ -240,6 +261,11 @@ EID_MUST_CHECK eid_status eid_platform_terminal_claim(eid_platform *p, const cha
  * entry's "rp" becomes {"id", "name"}. */
 EID_MUST_CHECK eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out,
 					       eid_err *err);
+
+/* A passcode change: req is the app's {"card_id", "nonce", "ts", "sealed",
+ * "device_sig"}, relayed as it is (the platform cannot open it). */
+EID_MUST_CHECK eid_status eid_platform_change_passcode(eid_platform *p, const json_t *req,
+						       json_t **out, eid_err *err);
 
 /* The app's sealed capture for a verification request: relayed to the
  * authority like an enrolment; the signed answer is kept for the relying

@@ -133,11 +133,42 @@ static void post_history(void *ctx, const eid_http_request *req, eid_http_respon
 	api_reply(resp, 200, st, out, &err);
 }
 
+/* POST /internal/passcode: only the platform, by its signature */
+static void post_passcode(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	authority_api *api = ctx;
+	eid_err err;
+	eid_keyring ring = {&api->platform, 1};
+	if (!api->has_platform || !json_is_object(req->json) ||
+	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) != EID_OK) {
+		eid_http_error(resp, 403, "denied", "only the platform may relay passcode changes");
+		return;
+	}
+	json_t *b = req->json;
+	eid_passcode_request q = {
+		.card_id = json_string_value(json_object_get(b, "card_id")),
+		.nonce = json_string_value(json_object_get(b, "nonce")),
+		.ts_ms = json_integer_value(json_object_get(b, "ts")),
+	};
+	uint8_t *sealed = member_bytes(b, "sealed", 16u << 20, &q.sealed_len);
+	uint8_t *sig = member_bytes(b, "device_sig", 128, &q.sig_len);
+	q.sealed = sealed;
+	q.device_sig = sig;
+	json_t *out = NULL;
+	eid_status st = sealed && sig ? eid_authority_change_passcode(api->a, &q, &out, &err)
+				      : eid_fail(&err, EID_E_FORMAT,
+						 "sealed and device_sig must be base64url");
+	free(sealed);
+	free(sig);
+	api_reply(resp, 200, st, out, &err);
+}
+
 static const eid_http_route routes[] = {
 	{"GET", "/v1/keys", get_keys, 0, 0, 0},
 	{"POST", "/internal/enrolments", post_enrolment, 0, 24u << 20, 0},
 	{"POST", "/internal/verifications", post_verification, 0, 24u << 20, 0},
 	{"POST", "/internal/history", post_history, 0, 8192, 0},
+	{"POST", "/internal/passcode", post_passcode, 0, 24u << 20, 0},
 };
 
 eid_status eid_api_authority_start(eid_authority *a, const eid_pubkey *platform,

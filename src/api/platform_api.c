@@ -162,6 +162,15 @@ static void post_history(void *ctx, const eid_http_request *req, eid_http_respon
 	api_reply(resp, 200, st, out, &err);
 }
 
+/* POST /v1/passcode: a sealed passcode change, relayed */
+static void post_passcode(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_change_passcode(ctx, req->json, &out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
 static const eid_http_route routes[] = {
 	{"POST", "/v1/terminal/enrolments", post_terminal_enrolment, 0, 4096, 0},
 	{"POST", "/v1/terminal/enrolments/{sid}/claim", post_terminal_claim, 0, 8192, 0},
@@ -173,6 +182,7 @@ static const eid_http_route routes[] = {
 	{"GET", "/v1/verifications/{sid}", get_verification, AUTH_RP, 0, 0},
 	{"GET", "/v1/requests/{sid}", get_request, 0, 0, 0},
 	{"POST", "/v1/history", post_history, 0, 4096, 0},
+	{"POST", "/v1/passcode", post_passcode, 0, 16u << 20, 0},
 };
 
 eid_status eid_api_platform_start(eid_platform *p, const eid_http_config *cfg,

@@ -28,6 +28,7 @@ int cmd_platform_add_terminal(int argc, char **argv);
 int cmd_app_enrol(int argc, char **argv);
 int cmd_app_answer(int argc, char **argv);
 int cmd_app_history(int argc, char **argv);
+int cmd_app_passcode(int argc, char **argv);
 int cmd_terminal_keygen(int argc, char **argv);
 int cmd_terminal_enrol(int argc, char **argv);
 int cmd_rp_request(int argc, char **argv);

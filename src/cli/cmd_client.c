@@ -264,6 +264,48 @@ int cmd_app_history(int argc, char **argv)
 	return 0;
 }
 
+int cmd_app_passcode(int argc, char **argv)
+{
+	const char *usage = "eid app passcode --state DIR --photo FILE [--platform URL]\n"
+			    "              (stdin: the old passcode, then the new one, a line each)";
+	const char *state = NULL, *photo = NULL, *platform = platform_default();
+	const opt opts[] = {
+		{"--state", &state, NULL},
+		{"--photo", &photo, NULL},
+		{"--platform", &platform, NULL},
+		{NULL, NULL, NULL},
+	};
+	if (parse(argc, argv, opts, usage))
+		return 2;
+	if (!state || !photo) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	char old_pc[64], new_pc[64];
+	if (read_secret("current passcode", old_pc, sizeof(old_pc)) ||
+	    read_secret("new passcode (8 digits)", new_pc, sizeof(new_pc))) {
+		fprintf(stderr, "eid app passcode: two passcodes expected on stdin\n");
+		return 2;
+	}
+	size_t n = 0;
+	uint8_t *pic = read_photo(photo, &n, "eid app passcode");
+	eid_app *app = NULL;
+	eid_err err;
+	eid_status st = pic ? eid_app_open(state, platform, &app, &err) : EID_E_IO;
+	if (!st)
+		st = eid_app_change_passcode(app, old_pc, new_pc, pic, n, &err);
+	sodium_memzero(old_pc, sizeof(old_pc));
+	sodium_memzero(new_pc, sizeof(new_pc));
+	free(pic);
+	eid_app_free(app);
+	if (st == EID_E_IO && !pic)
+		return 1;
+	if (st)
+		return fail("eid app passcode", st, &err);
+	printf("{\"changed\":true}\n");
+	return 0;
+}
+
 /* --- a trusted terminal --------------------------------------------------------- */
 
 int cmd_terminal_keygen(int argc, char **argv)

@@ -33,6 +33,8 @@ static const struct cli_cmd commands[] = {
 	 "--state DIR --qr QR --photo F [--yes]: consent and answer a relying party"},
 	{"app", "history", cmd_app_history,
 	 "--state DIR: who verified you, when and why (one JSON line each)"},
+	{"app", "passcode", cmd_app_passcode,
+	 "--state DIR --photo F: change the passcode (old and new on stdin)"},
 	{"rp", "request", cmd_rp_request, "--purpose TEXT --level L: ask a resident (prints the QR)"},
 	{"rp", "result", cmd_rp_result, "SID: the signed answer, its signature checked"},
 	{"demo", NULL, cmd_demo,

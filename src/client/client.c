@@ -1,6 +1,7 @@
 /* The app, the terminal and relying parties as HTTP clients (eid/client.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -404,6 +405,46 @@ eid_status eid_app_history(eid_app *app, json_t **out, eid_err *err)
 				    (json_int_t)ts, "device_sig", s),
 			  200, out, err);
 	free(s);
+	return st;
+}
+
+eid_status eid_app_change_passcode(eid_app *app, const char *old_passcode,
+				   const char *new_passcode, const uint8_t *photo, size_t photo_len,
+				   eid_err *err)
+{
+	const char *card_id = json_string_value(json_object_get(app->card, "card_id"));
+	if (!card_id)
+		return eid_fail(err, EID_E_INVALID_ARG, "the app holds no card");
+	char nonce[EID_RANDOM_ID_LEN + 1], ad[256];
+	eid_crypto_random_id(nonce);
+	const int64_t ts = now_ms();
+	if (!eid_passcode_ad(card_id, nonce, ts, ad, sizeof(ad)))
+		return eid_fail(err, EID_E_FORMAT, "the card id is too long");
+	eid_pubkey seal;
+	eid_status st = authority_key(app->platform, "seal", EID_KEY_X25519, &seal, err);
+	char *pic = st ? NULL : to_b64(photo, photo_len);
+	json_t *capture = pic ? json_pack("{s:s, s:s, s:s, s:s}", "card_id", card_id, "photo", pic,
+					  "passcode", old_passcode, "new_passcode", new_passcode)
+			      : NULL;
+	free(pic);
+	char *text = capture ? json_dumps(capture, JSON_COMPACT) : NULL;
+	json_decref(capture);
+	json_t *body = NULL, *reply = NULL;
+	if (!st && !text)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st)
+		st = seal_and_sign(app->device, &seal, ad, text, &body, err);
+	if (text) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+	}
+	if (!st) {
+		json_object_set_new(body, "card_id", json_string(card_id));
+		json_object_set_new(body, "nonce", json_string(nonce));
+		json_object_set_new(body, "ts", json_integer(ts));
+		st = post(app->platform, "/v1/passcode", NULL, body, 200, &reply, err);
+	}
+	json_decref(reply);
 	return st;
 }
 

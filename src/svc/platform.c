@@ -513,6 +513,29 @@ eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out
 	return EID_OK;
 }
 
+eid_status eid_platform_change_passcode(eid_platform *p, const json_t *req, json_t **out,
+					eid_err *err)
+{
+	*out = NULL;
+	json_t *card = json_object_get(req, "card_id"), *nonce = json_object_get(req, "nonce"),
+	       *ts = json_object_get(req, "ts"), *sealed = json_object_get(req, "sealed"),
+	       *sig = json_object_get(req, "device_sig");
+	if (!json_is_object(req) || !json_is_string(card) || !json_is_string(nonce) ||
+	    !json_is_integer(ts) || !json_is_string(sealed) || !json_is_string(sig))
+		return eid_fail(err, EID_E_INVALID_ARG,
+				"body must be {\"card_id\", \"nonce\", \"ts\": integer, "
+				"\"sealed\", \"device_sig\"}");
+	if (json_string_length(card) > 48 || json_string_length(nonce) > 64 ||
+	    json_string_length(sig) > 128)
+		return eid_fail(err, EID_E_INVALID_ARG, "card_id, nonce or device_sig too long");
+	json_t *body = json_pack("{s:O, s:O, s:O, s:O, s:O}", "card_id", card, "nonce", nonce, "ts",
+				 ts, "sealed", sealed, "device_sig", sig);
+	eid_status st = body ? relay(p, "/internal/passcode", body, out, err)
+			     : eid_fail(err, EID_E_NOMEM, "out of memory");
+	json_decref(body);
+	return st;
+}
+
 eid_status eid_platform_set_authority_url(eid_platform *p, const char *url, eid_err *err)
 {
 	if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))

@@ -95,7 +95,22 @@ rqr=$(field qr <"$tmp/req4.json")
 echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans4.json" 2>/dev/null
 ok "the new phone, new passcode: yes" 'grep -q "\"result\":\"yes\"" "$tmp/ans4.json"'
 
-ok "no ID number, mobile or passcode in the service log" '! grep -q -e "$id1" -e "$id2" -e 13800138000 -e 58203174 -e 11223344 "$tmp/serve.log"'
+# flow 5: a new passcode, with the old one and the face
+printf '99999999\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_04.png" >/dev/null 2>"$tmp/pc1.err"; rc=$?
+ok "a wrong old passcode changes nothing" '[ $rc -eq 1 ] && grep -q "wrong passcode" "$tmp/pc1.err"'
+printf '11223344\n1234abcd\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_04.png" >/dev/null 2>"$tmp/pc2.err"; rc=$?
+ok "a new passcode that is not eight digits is refused" '[ $rc -eq 1 ] && grep -q invalid_argument "$tmp/pc2.err"'
+printf '11223344\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s2/s2_01.png" >/dev/null 2>"$tmp/pc3.err"; rc=$?
+ok "someone else's face changes nothing" '[ $rc -eq 1 ] && grep -q "face does not match" "$tmp/pc3.err"'
+printf '11223344\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_04.png" >"$tmp/pc4.out" 2>"$tmp/pc4.err"
+ok "passcode changed" 'grep -q "\"changed\":true" "$tmp/pc4.out"'
+for pc in 11223344 55667788; do
+	EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req5.json" 2>/dev/null
+	echo $pc | "$EID" app answer --state "$tmp/phone1b" --qr "$(field qr <"$tmp/req5.json")" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans.$pc" 2>/dev/null
+done
+ok "the old passcode no longer works, the new one does" 'grep -q "\"result\":\"no\"" "$tmp/ans.11223344" && grep -q "\"result\":\"yes\"" "$tmp/ans.55667788"'
+
+ok "no ID number, mobile or passcode in the service log" '! grep -q -e "$id1" -e "$id2" -e 13800138000 -e 58203174 -e 11223344 -e 55667788 -e 99999999 "$tmp/serve.log"'
 [ $fail -eq 0 ] || { cat "$tmp"/*.err; tail -5 "$tmp/serve.log"; } >&2
 kill "$pid"; wait "$pid"; pid=
 echo "tests/cli/test_flows.sh: $pass passed, $fail failed"
