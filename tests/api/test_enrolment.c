@@ -288,6 +288,21 @@ static json_t *rp_result(const char *cred, const char *sid)
 	return reply;
 }
 
+/* set: app_answer_card lets the session expire between reading the request
+ * and sending the capture */
+static int expire_before_submit;
+
+static void expire_session(const char *sid)
+{
+	char db_path[160], sql[256];
+	snprintf(db_path, sizeof(db_path), "%s/platform/platform.db", data);
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET exp_ms = 1 WHERE sid = '%s'", sid);
+	sqlite3 *db;
+	REQUIRE(sqlite3_open(db_path, &db) == SQLITE_OK);
+	REQUIRE(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
 /* the app: reads the request, seals {card_id, photo}, signs with `signer` */
 static json_t *app_answer_card(const char *sid, const char *card, const char *photo,
 			       const char *passcode, const eid_key *signer, long *status,
@@ -342,6 +357,8 @@ static json_t *app_answer_card(const char *sid, const char *card, const char *ph
 	json_t *body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
 	free(s1), free(s2), free(sealed), free(msg), free(text);
 	*body_out = json_incref(body);
+	if (expire_before_submit) /* the resident took too long */
+		expire_session(sid);
 	return call(ps, "POST", path, body, status);
 }
 
@@ -557,6 +574,67 @@ static const char *answer_for(const char *cred)
 	return result;
 }
 
+/* What a relying party or a holder must refuse, and what the platform must:
+ * a capture moved to another session, an expired request, a result or a card
+ * edited after signing. */
+static void test_tampering(void)
+{
+	REQUIRE(card_id[0]);
+	char *cafe = new_rp("Tamper Cafe", "lightweight");
+	char sid_a[64], sid_b[64], path[128];
+	long status;
+	json_t *body;
+
+	/* a capture for session A sent to session B: refused, B still open */
+	rp_request(cafe, "lightweight", sid_a);
+	rp_request(cafe, "lightweight", sid_b);
+	json_decref(app_answer(sid_a, "s3/s3_01.png", device, &status, &body));
+	REQUIRE(status == 201);
+	snprintf(path, sizeof(path), "/v1/requests/%s", sid_b);
+	json_decref(call(ps, "POST", path, body, &status));
+	CHECK(status == 400 || status == 403);
+	json_t *ans = app_answer(sid_b, "s3/s3_01.png", device, &status, &body);
+	CHECK(status == 201 && strcmp(json_string_value(json_object_get(ans, "result")), "yes") == 0);
+	json_decref(ans);
+	json_decref(body);
+
+	/* a signed answer edited afterwards fails the relying party's check */
+	eid_pubkey authority = authority_signing();
+	eid_keyring ring = {&authority, 1};
+	eid_err err;
+	json_t *r = rp_result(cafe, sid_b), *res = json_object_get(r, "result");
+	REQUIRE(res && eid_verify_json(res, eid_keyring_lookup, &ring, NULL, &err) == EID_OK);
+	json_object_set_new(res, "level", json_string("full"));
+	CHECK(eid_verify_json(res, eid_keyring_lookup, &ring, NULL, &err) != EID_OK);
+	json_object_set_new(res, "level", json_string("lightweight"));
+	json_object_set_new(res, "sub", json_string("someone-else"));
+	CHECK(eid_verify_json(res, eid_keyring_lookup, &ring, NULL, &err) != EID_OK);
+	json_decref(r);
+
+	/* an expired request: the platform refuses the answer (410) */
+	rp_request(cafe, "lightweight", sid_a);
+	expire_before_submit = 1;
+	ans = app_answer(sid_a, "s3/s3_01.png", device, &status, &body);
+	expire_before_submit = 0;
+	CHECK(status == 410);
+	json_decref(ans);
+	json_decref(body);
+	r = rp_result(cafe, sid_a);
+	CHECK(json_object_get(r, "result") == NULL); /* nothing decided */
+	json_decref(r);
+
+	/* a card signed by anyone but the authority fails its check (edits: test_enrol_and_card) */
+	json_t *card = json_pack("{s:s, s:s}", "card_id", card_id, "level", "lightweight");
+	REQUIRE(card);
+	eid_key *fake;
+	REQUIRE(eid_key_new(EID_KEY_ED25519, &fake, &err) == EID_OK);
+	REQUIRE(eid_sign_json(fake, card, &err) == EID_OK);
+	CHECK(eid_verify_json(card, eid_keyring_lookup, &ring, NULL, &err) != EID_OK);
+	eid_key_free(fake);
+	json_decref(card);
+	free(cafe);
+}
+
 /* POST /v1/history signed by key for card; the HTTP status */
 static long history_call(const eid_key *key, const char *card, const char *nonce, int64_t ts,
 			 json_t **reply_out)
@@ -692,4 +770,4 @@ static void test_teardown(void)
 }
 
 TEST_MAIN(test_setup, test_enrol_and_card, test_refusals, test_verification,
-	  test_full_enrolment_and_passcode, test_history, test_lifecycle_and_audit, test_teardown)
+	  test_full_enrolment_and_passcode, test_tampering, test_history, test_lifecycle_and_audit, test_teardown)
