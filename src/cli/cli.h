@@ -18,6 +18,11 @@ int cmd_face_eval(int argc, char **argv);
 int cmd_face_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_bench_verify(int argc, char **argv);
+
+/* A valid 18-character resident ID number (GB 11643 check character) for a
+ * birth date (YYYYMMDD) and a 3-digit sequence; invented, for demos. */
+void cli_id_number(const char *date, const char *seq, char out[19]);
 int cmd_authority_import(int argc, char **argv);
 int cmd_authority_revoke(int argc, char **argv);
 int cmd_authority_suspend(int argc, char **argv);

@@ -44,9 +44,7 @@ static uint8_t *photo(demo *d, const char *name, size_t *len)
 	return bytes;
 }
 
-/* A valid 18-character resident ID number (GB 11643 check character) for a
- * birth date and a sequence; invented, never a real person's. */
-static void id_number(const char *date, const char *seq, char out[19])
+void cli_id_number(const char *date, const char *seq, char out[19])
 {
 	static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 	snprintf(out, 19, "440106%.8s%.3s", date, seq);
@@ -107,9 +105,9 @@ static char *new_rp(eid_platform *p, const char *name, const char *level)
 /* the register the authority starts from: three invented residents */
 static int write_register(demo *d, const char *dir, char ids[3][19])
 {
-	id_number("19900101", "123", ids[0]);
-	id_number("19851231", "244", ids[1]);
-	id_number("20000229", "328", ids[2]);
+	cli_id_number("19900101", "123", ids[0]);
+	cli_id_number("19851231", "244", ids[1]);
+	cli_id_number("20000229", "328", ids[2]);
 	char csv[512];
 	snprintf(csv, sizeof(csv), "%s/register.csv", dir);
 	/* ID numbers in clear: readable by us alone, and gone after the import */

@@ -37,6 +37,8 @@ static const struct cli_cmd commands[] = {
 	 "--state DIR --photo F: change the passcode (old and new on stdin)"},
 	{"rp", "request", cmd_rp_request, "--purpose TEXT --level L: ask a resident (prints the QR)"},
 	{"rp", "result", cmd_rp_result, "SID: the signed answer, its signature checked"},
+	{"bench", "verify", cmd_bench_verify,
+	 "[--requests N] [--clients C] [--level L]: verifications/s and latency over HTTP"},
 	{"demo", NULL, cmd_demo,
 	 "[--data DIR]: enrolment, verification, replay, revocation end to end on loopback"},
 	{"serve", NULL, cmd_serve, "[--data DIR] [--role both|authority|platform]: run the services"},
