@@ -1,6 +1,7 @@
 /* The storage interface: backend choice, transactions, and the parts of the
  * domain operations that are the same for every backend (the audit chain's
  * hashing and checking). */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +10,25 @@
 
 #include "backend.h"
 
+/* One connection serves every thread. The lock (recursive) is held for each
+ * call, and from eid_store_begin to commit or rollback: another thread's
+ * writes can neither land inside nor be rolled back with a transaction. */
 struct eid_store {
 	const eid_store_backend *be;
 	void *impl;
 	int version;
 	int in_tx;
+	pthread_mutex_t lock;
 };
+
+/* a backend call under the store's lock */
+#define LOCKED(st, call)                                                                           \
+	do {                                                                                       \
+		pthread_mutex_lock(&(st)->lock);                                                   \
+		eid_status locked_st_ = (call);                                                    \
+		pthread_mutex_unlock(&(st)->lock);                                                 \
+		return locked_st_;                                                                 \
+	} while (0)
 
 static const eid_store_backend *const backends[] = {&eid_store_sqlite};
 
@@ -49,6 +63,11 @@ eid_status eid_store_open(const char *location, eid_schema schema, eid_store **s
 		free(st);
 		return s;
 	}
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&st->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	*store_out = st;
 	return EID_OK;
 }
@@ -60,6 +79,7 @@ void eid_store_close(eid_store *st)
 	if (st->in_tx)
 		st->be->rollback(st->impl);
 	st->be->close(st->impl);
+	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
 
@@ -70,27 +90,39 @@ int eid_store_schema_version(const eid_store *st)
 
 eid_status eid_store_begin(eid_store *st, eid_err *err)
 {
-	if (st->in_tx)
-		return eid_fail(err, EID_E_INVALID_ARG, "a transaction is already open");
-	eid_status s = st->be->begin(st->impl, err);
+	pthread_mutex_lock(&st->lock); /* kept until commit or rollback */
+	eid_status s = st->in_tx ? eid_fail(err, EID_E_INVALID_ARG, "a transaction is already open")
+				 : st->be->begin(st->impl, err);
 	if (!s)
 		st->in_tx = 1;
+	else
+		pthread_mutex_unlock(&st->lock);
 	return s;
 }
 
 eid_status eid_store_commit(eid_store *st, eid_err *err)
 {
-	if (!st->in_tx)
+	pthread_mutex_lock(&st->lock);
+	if (!st->in_tx) {
+		pthread_mutex_unlock(&st->lock);
 		return eid_fail(err, EID_E_INVALID_ARG, "no transaction is open");
+	}
 	st->in_tx = 0;
-	return st->be->commit(st->impl, err);
+	eid_status s = st->be->commit(st->impl, err);
+	pthread_mutex_unlock(&st->lock); /* this call's */
+	pthread_mutex_unlock(&st->lock); /* begin's */
+	return s;
 }
 
 void eid_store_rollback(eid_store *st)
 {
-	if (st->in_tx)
+	pthread_mutex_lock(&st->lock);
+	if (st->in_tx) {
 		st->be->rollback(st->impl);
-	st->in_tx = 0;
+		st->in_tx = 0;
+		pthread_mutex_unlock(&st->lock); /* begin's */
+	}
+	pthread_mutex_unlock(&st->lock);
 }
 
 /* --- audit chain ------------------------------------------------------------ */
@@ -165,6 +197,7 @@ eid_status eid_store_audit_append(eid_store *st, const char *event, const char *
 
 	/* the read of the last entry and the insert form one transaction, so two
 	 * writers cannot both chain onto the same entry */
+	pthread_mutex_lock(&st->lock);
 	const int own = !st->in_tx;
 	eid_status s = own ? st->be->begin(st->impl, err) : EID_OK;
 	uint64_t last = 0;
@@ -181,6 +214,7 @@ eid_status eid_store_audit_append(eid_store *st, const char *event, const char *
 		else
 			s = st->be->commit(st->impl, err);
 	}
+	pthread_mutex_unlock(&st->lock);
 	if (!s && entry_out)
 		*entry_out = e;
 	return s;
@@ -220,7 +254,9 @@ eid_status eid_store_audit_verify(eid_store *st, uint64_t *rows_out, uint64_t *f
 	v.expect_seq = 1;
 	*rows_out = 0;
 	*first_bad_out = 0;
+	pthread_mutex_lock(&st->lock);
 	eid_status s = st->be->audit_scan(st->impl, verify_one, &v, err);
+	pthread_mutex_unlock(&st->lock);
 	if (s)
 		return s;
 	*rows_out = v.rows;
@@ -236,153 +272,153 @@ eid_status eid_store_nonce_use(eid_store *st, const char *value, int64_t expires
 {
 	if (!value || !*value || strlen(value) > 256)
 		return eid_fail(err, EID_E_INVALID_ARG, "one-time value must be 1-256 characters");
-	return st->be->nonce_use(st->impl, value, expires_ms, err);
+	LOCKED(st, st->be->nonce_use(st->impl, value, expires_ms, err));
 }
 
 eid_status eid_store_nonce_purge(eid_store *st, int64_t now, uint64_t *purged_out, eid_err *err)
 {
-	return st->be->nonce_purge(st->impl, now, purged_out, err);
+	LOCKED(st, st->be->nonce_purge(st->impl, now, purged_out, err));
 }
 
 eid_status eid_store_resident_add(eid_store *st, const eid_resident_row *row, eid_err *err)
 {
 	if (!row->person_id[0] || !row->record_ct || !row->template_ct || !row->status)
 		return eid_fail(err, EID_E_INVALID_ARG, "incomplete resident row");
-	return st->be->resident_add(st->impl, row, err);
+	LOCKED(st, st->be->resident_add(st->impl, row, err));
 }
 
 eid_status eid_store_resident_count(eid_store *st, uint64_t *count_out, eid_err *err)
 {
-	return st->be->resident_count(st->impl, count_out, err);
+	LOCKED(st, st->be->resident_count(st->impl, count_out, err));
 }
 
 /* forwarding only: the backends own the rows' storage */
 eid_status eid_store_rp_add(eid_store *st, const eid_rp_row *row, eid_err *err)
 {
-	return st->be->rp_add(st->impl, row, err);
+	LOCKED(st, st->be->rp_add(st->impl, row, err));
 }
 
 eid_status eid_store_rp_get(eid_store *st, const char *rp_id, eid_rp_row *out, eid_err *err)
 {
-	return st->be->rp_get(st->impl, rp_id, out, err);
+	LOCKED(st, st->be->rp_get(st->impl, rp_id, out, err));
 }
 
 eid_status eid_store_terminal_add(eid_store *st, const eid_terminal_row *row, eid_err *err)
 {
-	return st->be->terminal_add(st->impl, row, err);
+	LOCKED(st, st->be->terminal_add(st->impl, row, err));
 }
 
 eid_status eid_store_terminal_get(eid_store *st, const char *term_id, eid_terminal_row *out,
 				  eid_err *err)
 {
-	return st->be->terminal_get(st->impl, term_id, out, err);
+	LOCKED(st, st->be->terminal_get(st->impl, term_id, out, err));
 }
 
 eid_status eid_store_session_add(eid_store *st, const eid_session_row *row, eid_err *err)
 {
-	return st->be->session_add(st->impl, row, err);
+	LOCKED(st, st->be->session_add(st->impl, row, err));
 }
 
 eid_status eid_store_session_get(eid_store *st, const char *sid, eid_session_row *out,
 				 eid_err *err)
 {
-	return st->be->session_get(st->impl, sid, out, err);
+	LOCKED(st, st->be->session_get(st->impl, sid, out, err));
 }
 
 eid_status eid_store_session_transition(eid_store *st, const char *sid, const char *from,
 					const char *to, eid_err *err)
 {
-	return st->be->session_transition(st->impl, sid, from, to, err);
+	LOCKED(st, st->be->session_transition(st->impl, sid, from, to, err));
 }
 
 eid_status eid_store_resident_find(eid_store *st, const uint8_t id_hash[32],
 				   char person_id_out[48], char status_out[16], uint8_t *tpl_out,
 				   size_t tpl_cap, size_t *tpl_len, eid_err *err)
 {
-	return st->be->resident_find(st->impl, id_hash, person_id_out, status_out, tpl_out,
-				     tpl_cap, tpl_len, err);
+	LOCKED(st, st->be->resident_find(st->impl, id_hash, person_id_out, status_out, tpl_out,
+				     tpl_cap, tpl_len, err));
 }
 
 eid_status eid_store_card_add(eid_store *st, const eid_card_row *row, eid_err *err)
 {
-	return st->be->card_add(st->impl, row, err);
+	LOCKED(st, st->be->card_add(st->impl, row, err));
 }
 
 eid_status eid_store_card_get(eid_store *st, const char *card_id, eid_card_row *out, eid_err *err)
 {
-	return st->be->card_get(st->impl, card_id, out, err);
+	LOCKED(st, st->be->card_get(st->impl, card_id, out, err));
 }
 
 eid_status eid_store_verification_add(eid_store *st, const eid_verification_row *row,
 				      eid_err *err)
 {
-	return st->be->verification_add(st->impl, row, err);
+	LOCKED(st, st->be->verification_add(st->impl, row, err));
 }
 
 eid_status eid_store_session_answer(eid_store *st, const char *sid, const char *result,
 				    eid_err *err)
 {
-	return st->be->session_answer(st->impl, sid, result, err);
+	LOCKED(st, st->be->session_answer(st->impl, sid, result, err));
 }
 
 eid_status eid_store_session_result(eid_store *st, const char *sid, char **result_out,
 				    eid_err *err)
 {
-	return st->be->session_result(st->impl, sid, result_out, err);
+	LOCKED(st, st->be->session_result(st->impl, sid, result_out, err));
 }
 
 eid_status eid_store_resident_template(eid_store *st, const char *person_id, uint8_t *tpl_out,
 				       size_t tpl_cap, size_t *tpl_len, eid_err *err)
 {
-	return st->be->resident_template(st->impl, person_id, tpl_out, tpl_cap, tpl_len, err);
+	LOCKED(st, st->be->resident_template(st->impl, person_id, tpl_out, tpl_cap, tpl_len, err));
 }
 
 eid_status eid_store_card_set_status(eid_store *st, const char *card_id, const char *status,
 				     eid_err *err)
 {
-	return st->be->card_set_status(st->impl, card_id, status, err);
+	LOCKED(st, st->be->card_set_status(st->impl, card_id, status, err));
 }
 
 eid_status eid_store_cards_supersede(eid_store *st, const char *person_id, unsigned *n_out,
 				     eid_err *err)
 {
-	return st->be->cards_supersede(st->impl, person_id, n_out, err);
+	LOCKED(st, st->be->cards_supersede(st->impl, person_id, n_out, err));
 }
 
 eid_status eid_store_verification_list(eid_store *st, const char *person_id,
 				       eid_verification_row *rows, size_t max, size_t *n_out,
 				       eid_err *err)
 {
-	return st->be->verification_list(st->impl, person_id, rows, max, n_out, err);
+	LOCKED(st, st->be->verification_list(st->impl, person_id, rows, max, n_out, err));
 }
 
 eid_status eid_store_passcode_set(eid_store *st, const char *person_id, const char *hash,
 				  eid_err *err)
 {
-	return st->be->passcode_set(st->impl, person_id, hash, err);
+	LOCKED(st, st->be->passcode_set(st->impl, person_id, hash, err));
 }
 
 eid_status eid_store_passcode_get(eid_store *st, const char *person_id, char hash_out[128],
 				  int *failures_out, int64_t *locked_until_out, eid_err *err)
 {
-	return st->be->passcode_get(st->impl, person_id, hash_out, failures_out, locked_until_out,
-				    err);
+	LOCKED(st, st->be->passcode_get(st->impl, person_id, hash_out, failures_out, locked_until_out,
+				    err));
 }
 
 eid_status eid_store_passcode_record(eid_store *st, const char *person_id, int failures,
 				     int64_t locked_until, eid_err *err)
 {
-	return st->be->passcode_record(st->impl, person_id, failures, locked_until, err);
+	LOCKED(st, st->be->passcode_record(st->impl, person_id, failures, locked_until, err));
 }
 
 eid_status eid_store_session_set_sealed(eid_store *st, const char *sid, const uint8_t *blob,
 					size_t len, eid_err *err)
 {
-	return st->be->session_set_sealed(st->impl, sid, blob, len, err);
+	LOCKED(st, st->be->session_set_sealed(st->impl, sid, blob, len, err));
 }
 
 eid_status eid_store_session_sealed(eid_store *st, const char *sid, uint8_t *out, size_t cap,
 				    size_t *len_out, eid_err *err)
 {
-	return st->be->session_sealed(st->impl, sid, out, cap, len_out, err);
+	LOCKED(st, st->be->session_sealed(st->impl, sid, out, cap, len_out, err));
 }

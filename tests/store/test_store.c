@@ -1,7 +1,9 @@
 /* The storage interface on its SQLite backend: migrations, transactions, the
  * hash-chained audit log (edits, deletions and reorders detected), the
  * one-time-value guard, file permissions. Real database files in a temp dir. */
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -259,6 +261,64 @@ static void test_history_newest_first_own_only(void)
 	eid_store_close(st);
 }
 
+/* Handler threads share one store: each thread's transactions stay its own.
+ * Writers commit or roll back while others write outside any transaction;
+ * afterwards the chain holds exactly the committed entries and every write
+ * made outside a transaction survived the others' rollbacks. */
+enum { THREADS = 4, ROUNDS = 40 };
+static eid_store *shared_store;
+
+static void *writer(void *arg)
+{
+	const int t = (int)(intptr_t)arg;
+	eid_err err;
+	char v[32];
+	for (int i = 0; i < ROUNDS; i++) {
+		if (t % 2) { /* outside any transaction */
+			snprintf(v, sizeof(v), "free-%d-%d", t, i);
+			CHECK(eid_store_nonce_use(shared_store, v, INT64_MAX, &err) == EID_OK);
+			continue;
+		}
+		CHECK(eid_store_begin(shared_store, &err) == EID_OK);
+		CHECK(eid_store_audit_append(shared_store, "test.event", "s", "d", 1, NULL, &err) ==
+		      EID_OK);
+		snprintf(v, sizeof(v), "tx-%d-%d", t, i);
+		CHECK(eid_store_nonce_use(shared_store, v, INT64_MAX, &err) == EID_OK);
+		if (i % 4 == 0)
+			eid_store_rollback(shared_store);
+		else
+			CHECK(eid_store_commit(shared_store, &err) == EID_OK);
+	}
+	return NULL;
+}
+
+static void test_threads_keep_their_transactions(void)
+{
+	shared_store = fresh("threads.db");
+	pthread_t th[THREADS];
+	for (int t = 0; t < THREADS; t++)
+		REQUIRE(pthread_create(&th[t], NULL, writer, (void *)(intptr_t)t) == 0);
+	for (int t = 0; t < THREADS; t++)
+		pthread_join(th[t], NULL);
+	eid_err err;
+	uint64_t rows, bad;
+	const uint64_t committed = (THREADS / 2) * (ROUNDS - ROUNDS / 4);
+	CHECK(eid_store_audit_verify(shared_store, &rows, &bad, &err) == EID_OK);
+	CHECK(rows == committed);
+	char v[32];
+	int kept = 0, gone = 0;
+	for (int t = 0; t < THREADS; t++)
+		for (int i = 0; i < ROUNDS; i++) {
+			snprintf(v, sizeof(v), t % 2 ? "free-%d-%d" : "tx-%d-%d", t, i);
+			const eid_status st = eid_store_nonce_use(shared_store, v, INT64_MAX, &err);
+			kept += st == EID_E_CONFLICT; /* already there */
+			gone += st == EID_OK;
+		}
+	CHECK(kept == THREADS / 2 * ROUNDS + (int)committed);
+	CHECK(gone == (THREADS / 2) * (ROUNDS / 4)); /* exactly the rolled-back ones */
+	eid_store_close(shared_store);
+}
+
 static void test_cleanup(void)
 {
 	char cmd[128];
@@ -269,4 +329,4 @@ static void test_cleanup(void)
 TEST_MAIN(test_open_migrates_once_and_is_private, test_bad_locations, test_audit_chain_verifies,
 	  test_audit_detects_edits_and_deletions, test_audit_rejects_bad_fields, test_transactions,
 	  test_one_time_values, test_cards_superseded, test_history_newest_first_own_only,
-	  test_cleanup)
+	  test_threads_keep_their_transactions, test_cleanup)
