@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keydir.h"
 #include "svc_internal.h"
@@ -22,6 +23,9 @@ eid_status eid_authority_open(const char *data_dir, eid_authority **out, eid_err
 	if (!a)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	pthread_mutex_init(&a->face_lock, NULL);
+	pthread_cond_init(&a->face_free, NULL);
+	const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	a->face_max = cores < 1 ? 1 : cores > SVC_FACE_CTX_MAX ? SVC_FACE_CTX_MAX : (int)cores;
 	if ((st = svc_key_load_or_create(keys, "signing", EID_KEY_ED25519, &a->signing, err)) ||
 	    (st = svc_key_load_or_create(keys, "sealing", EID_KEY_X25519, &a->sealing, err)) ||
 	    (st = svc_key_load_or_create(keys, "pseudonym", EID_KEY_PAIRWISE, &a->pseudonym, err)) ||
@@ -41,8 +45,10 @@ void eid_authority_close(eid_authority *a)
 	if (!a)
 		return;
 	eid_store_close(a->store);
-	eid_face_ctx_free(a->face_ctx);
+	for (int i = 0; i < a->face_n; i++)
+		eid_face_ctx_free(a->face_ctx[i]);
 	eid_face_engine_free(a->faces);
+	pthread_cond_destroy(&a->face_free);
 	pthread_mutex_destroy(&a->face_lock);
 	eid_key_free(a->signing);
 	eid_key_free(a->sealing);
@@ -60,14 +66,42 @@ json_t *eid_authority_key_set(const eid_authority *a)
 	return json_pack("{s:s, s:o}", "service", "authority", "keys", keys);
 }
 
-eid_status svc_faces(eid_authority *a, const char *models_dir, eid_err *err)
+eid_status svc_face_acquire(eid_authority *a, const char *models_dir, eid_face_ctx **out,
+			    eid_err *err)
 {
+	*out = NULL;
 	eid_status st = EID_OK;
+	pthread_mutex_lock(&a->face_lock);
 	if (!a->faces)
 		st = eid_face_engine_load(models_dir, &a->faces, err);
-	if (!st && !a->face_ctx)
-		st = eid_face_ctx_new(a->faces, 1, &a->face_ctx, err);
+	while (!st && !*out) {
+		for (int i = 0; i < a->face_n && !*out; i++)
+			if (!a->face_busy[i]) {
+				a->face_busy[i] = 1;
+				*out = a->face_ctx[i];
+			}
+		if (!*out && a->face_n < a->face_max) {
+			st = eid_face_ctx_new(a->faces, 1, &a->face_ctx[a->face_n], err);
+			if (!st) {
+				a->face_busy[a->face_n] = 1;
+				*out = a->face_ctx[a->face_n++];
+			}
+		}
+		if (!st && !*out)
+			pthread_cond_wait(&a->face_free, &a->face_lock);
+	}
+	pthread_mutex_unlock(&a->face_lock);
 	return st;
+}
+
+void svc_face_release(eid_authority *a, eid_face_ctx *fc)
+{
+	pthread_mutex_lock(&a->face_lock);
+	for (int i = 0; i < a->face_n; i++)
+		if (a->face_ctx[i] == fc)
+			a->face_busy[i] = 0;
+	pthread_cond_signal(&a->face_free);
+	pthread_mutex_unlock(&a->face_lock);
 }
 
 eid_status eid_authority_card_status(eid_authority *a, const char *card_id, const char *status,

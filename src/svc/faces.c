@@ -46,11 +46,12 @@ eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
 	if (!st && !r)
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
 	if (!st) {
-		pthread_mutex_lock(&a->face_lock);
-		st = svc_faces(a, NULL, err);
-		if (!st)
-			st = eid_face_analyze(a->face_ctx, &img, r, err);
-		pthread_mutex_unlock(&a->face_lock);
+		eid_face_ctx *fc;
+		st = svc_face_acquire(a, NULL, &fc, err);
+		if (!st) {
+			st = eid_face_analyze(fc, &img, r, err);
+			svc_face_release(a, fc);
+		}
 	}
 	if (!st)
 		memcpy(out, r->embedding, sizeof(float) * EID_FACE_EMBEDDING_DIM);

@@ -196,9 +196,8 @@ eid_status eid_authority_import(eid_authority *a, const char *csv_path, const ch
 	FILE *in = fopen(csv_path, "r");
 	if (!in)
 		return eid_fail(err, EID_E_IO, "cannot open register '%s'", csv_path);
-	pthread_mutex_lock(&a->face_lock);
-	eid_status st = svc_faces(a, models_dir, err);
-	eid_face_ctx *fc = a->face_ctx;
+	eid_face_ctx *fc = NULL;
+	eid_status st = svc_face_acquire(a, models_dir, &fc, err);
 	char *dcopy = strdup(csv_path), *line = malloc(MAX_LINE + 2);
 	if (!st && (!dcopy || !line))
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
@@ -257,6 +256,7 @@ eid_status eid_authority_import(eid_authority *a, const char *csv_path, const ch
 	fclose(in);
 	free(line);
 	free(dcopy);
-	pthread_mutex_unlock(&a->face_lock);
+	if (fc)
+		svc_face_release(a, fc);
 	return st;
 }

@@ -10,12 +10,19 @@
 #include "eid/store.h"
 #include "eid/svc.h"
 
+#define SVC_FACE_CTX_MAX 16
+
 struct eid_authority {
 	eid_key *signing, *sealing, *pseudonym, *kek, *idhash;
 	eid_store *store;
-	eid_face_engine *faces; /* loaded on first use */
-	eid_face_ctx *face_ctx; /* one context, used under face_lock */
+	eid_face_engine *faces; /* loaded on first use, shared by the contexts */
+	/* a pool of one-thread face contexts, one per core: requests run their
+	 * pipelines side by side; face_lock guards the pool, not the work */
+	eid_face_ctx *face_ctx[SVC_FACE_CTX_MAX];
+	int face_busy[SVC_FACE_CTX_MAX];
+	int face_n, face_max;
 	pthread_mutex_t face_lock;
+	pthread_cond_t face_free;
 };
 
 /* The reference template of person from its KEK ciphertext. */
@@ -44,8 +51,12 @@ const char *svc_face_check(eid_authority *a, const char *person, const char *pho
 /* Unix time in milliseconds. */
 int64_t svc_now_ms(void);
 
-/* The face engine and its context, loaded on first use; call with face_lock held. */
-EID_MUST_CHECK eid_status svc_faces(eid_authority *a, const char *models_dir, eid_err *err);
+/* A face context of the pool, for this thread alone until svc_face_release:
+ * loads the engine on first use (models_dir NULL: the default places), makes
+ * a context while fewer than one per core exist, else waits for one. */
+EID_MUST_CHECK eid_status svc_face_acquire(eid_authority *a, const char *models_dir,
+					   eid_face_ctx **out, eid_err *err);
+void svc_face_release(eid_authority *a, eid_face_ctx *fc);
 
 /* The check character of an 18-character ID number's first 17 digits. */
 char svc_id_check_char(const char *first17);
