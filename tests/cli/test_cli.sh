@@ -71,6 +71,12 @@ mkdir "$tmp/photos" && cp demo/photos/*.png "$tmp/photos/" && cp demo/photos/res
 "$EID" demo --data "$tmp/demo2" --photos "$tmp/photos" >"$tmp/demo2.out" 2>&1; rc=$?
 ok "demo: a stranger who is not a stranger is reported" '[ $rc -eq 1 ] && grep -q "FAIL.*stranger" "$tmp/demo2.out"'
 
+# the verification benchmark runs (its numbers go in the README, not in a test)
+out=$("$EID" bench verify --requests 6 --clients 2 2>"$tmp/bench.err"); rc=$?
+ok "bench verify: every verification answered yes" '[ $rc -eq 0 ] && echo "$out" | grep -q "\"yes\":6,\"errors\":0" && echo "$out" | grep -q "\"p99_ms\":"'
+"$EID" bench verify --requests 0 >/dev/null 2>&1; rc=$?
+ok "bench verify: bad count is a usage error" '[ $rc -eq 2 ]'
+
 "$EID" face nothing >/dev/null 2>&1
 ok "unknown command exits 2" '[ $? -eq 2 ]'
 echo "tests/cli/test_cli.sh: $pass passed, $fail failed"
