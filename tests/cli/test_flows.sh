@@ -110,6 +110,15 @@ for pc in 11223344 55667788; do
 done
 ok "the old passcode no longer works, the new one does" 'grep -q "\"result\":\"no\"" "$tmp/ans.11223344" && grep -q "\"result\":\"yes\"" "$tmp/ans.55667788"'
 
+# SQL-looking text is data: a relying party named like an injection works and shows verbatim
+evil="Bobby'); DROP TABLE relying_parties;--"
+cred2=$("$EID" platform add-rp --name "$evil" --level lightweight --data "$D" | field credential)
+EID_RP_CREDENTIAL=$cred2 "$EID" rp request --purpose "x' OR '1'='1" --level lightweight >"$tmp/req6.json" 2>/dev/null
+"$EID" app answer --state "$tmp/phone2" --qr "$(field qr <"$tmp/req6.json")" --photo "$ORL/s3/s3_01.png" --yes >"$tmp/ans6.json" 2>"$tmp/consent6.err"
+ok "injection-shaped names and purposes are only text" 'grep -q "\"result\":\"yes\"" "$tmp/ans6.json" && grep -qF "$evil asks" "$tmp/consent6.err" && grep -qF "x'"'"' OR '"'"'1'"'"'='"'"'1" "$tmp/consent6.err"'
+EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >/dev/null 2>&1; rc=$?
+ok "and the other relying parties are still there" '[ $rc -eq 0 ]'
+
 ok "no ID number, mobile or passcode in the service log" '! grep -q -e "$id1" -e "$id2" -e 13800138000 -e 58203174 -e 11223344 -e 55667788 -e 99999999 "$tmp/serve.log"'
 [ $fail -eq 0 ] || { cat "$tmp"/*.err; tail -5 "$tmp/serve.log"; } >&2
 kill "$pid"; wait "$pid"; pid=
