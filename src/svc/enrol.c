@@ -32,18 +32,12 @@ static eid_status open_claim(eid_authority *a, const eid_enrol_request *q, json_
 {
 	char ad[256];
 	const size_t ad_len = eid_claim_ad(q->sid, q->nonce, q->exp_ms, ad, sizeof(ad));
-	uint8_t plain[512];
-	size_t n = 0;
-	if (!q->claim || q->claim_len > sizeof(plain) + EID_SEAL_OVERHEAD || !ad_len)
+	if (!q->claim || q->claim_len > 512 + EID_SEAL_OVERHEAD || !ad_len)
 		return eid_fail(err, EID_E_FORMAT, "full enrolment needs the terminal's claim");
-	eid_status st = eid_unseal(a->sealing, (const uint8_t *)ad, ad_len, q->claim, q->claim_len,
-				   plain, sizeof(plain), &n, err);
+	eid_status st = svc_unseal_json(a, ad, ad_len, q->claim, q->claim_len, claim_out, err);
 	if (st)
 		return st;
-	json_error_t jerr;
-	*claim_out = json_loadb((const char *)plain, n, JSON_REJECT_DUPLICATES, &jerr);
-	sodium_memzero(plain, sizeof(plain));
-	if (!*claim_out || !json_is_string(json_object_get(*claim_out, "id_number"))) {
+	if ( !json_is_string(json_object_get(*claim_out, "id_number"))) {
 		json_decref(*claim_out);
 		*claim_out = NULL;
 		return eid_fail(err, EID_E_FORMAT, "the claim needs id_number");
@@ -81,21 +75,8 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	const size_t ad_len = eid_enrol_ad(q->sid, q->nonce, q->exp_ms, q->level, ad, sizeof(ad));
 	if (!ad_len)
 		return eid_fail(err, EID_E_INVALID_ARG, "session values too long");
-	uint8_t *plain = malloc(q->sealed_len + 1);
-	size_t plain_len = 0;
-	if (!plain)
-		return eid_fail(err, EID_E_NOMEM, "out of memory");
-	eid_status st = eid_unseal(a->sealing, (const uint8_t *)ad, ad_len, q->sealed, q->sealed_len,
-				   plain, q->sealed_len, &plain_len, err);
 	json_t *cap = NULL;
-	if (!st) {
-		json_error_t jerr;
-		cap = json_loadb((const char *)plain, plain_len, JSON_REJECT_DUPLICATES, &jerr);
-		if (!cap)
-			st = eid_fail(err, EID_E_FORMAT, "the capture is not JSON");
-	}
-	sodium_memzero(plain, plain_len);
-	free(plain);
+	eid_status st = svc_unseal_json(a, ad, ad_len, q->sealed, q->sealed_len, &cap, err);
 	json_t *claim = NULL;
 	if (!st && full)
 		st = open_claim(a, q, &claim, err);
@@ -120,18 +101,9 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	eid_pubkey device;
 	if (!st)
 		st = eid_pubkey_from_b64(EID_KEY_ED25519, dev, strlen(dev), NULL, &device, err);
-	if (!st) {
-		uint8_t *msg = malloc(ad_len + q->sealed_len);
-		if (!msg) {
-			st = eid_fail(err, EID_E_NOMEM, "out of memory");
-		} else {
-			memcpy(msg, ad, ad_len);
-			memcpy(msg + ad_len, q->sealed, q->sealed_len);
-			st = eid_verify(&device, msg, ad_len + q->sealed_len, q->device_sig, q->sig_len,
-					err);
-			free(msg);
-		}
-	}
+	if (!st)
+		st = svc_signed_sealed(&device, ad, ad_len, q->sealed, q->sealed_len, q->device_sig,
+				       q->sig_len, err);
 	/* 3. spend the nonce: a capture is good once */
 	char once[96];
 	snprintf(once, sizeof(once), "enrol:%s", q->nonce);

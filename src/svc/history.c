@@ -6,7 +6,6 @@
 #include "svc_internal.h"
 
 #define HISTORY_MAX 100
-#define CLOCK_SKEW_MS (2 * 60 * 1000)
 
 size_t eid_history_msg(const char *card_id, const char *nonce, int64_t ts_ms, char *out,
 		       size_t cap)
@@ -23,15 +22,15 @@ static eid_status check_request(eid_authority *a, const eid_history_request *q, 
 		return eid_fail(err, EID_E_INVALID_ARG, "incomplete history request");
 	if (q->sig_len != EID_SIG_BYTES)
 		return eid_fail(err, EID_E_FORMAT, "device_sig must be an Ed25519 signature");
-	const int64_t now = svc_now_ms();
-	if (q->ts_ms < now - CLOCK_SKEW_MS || q->ts_ms > now + CLOCK_SKEW_MS)
-		return eid_fail(err, EID_E_EXPIRED, "the request's time is more than 2 minutes off");
+	eid_status st = svc_check_clock(q->ts_ms, err);
+	if (st)
+		return st;
 	char msg[256];
 	const size_t len = eid_history_msg(q->card_id, q->nonce, q->ts_ms, msg, sizeof(msg));
 	if (!len || strlen(q->nonce) > 64)
 		return eid_fail(err, EID_E_INVALID_ARG, "card_id or nonce too long");
 	/* an unknown card and a bad signature read alike: nothing to probe */
-	eid_status st = eid_store_card_get(a->store, q->card_id, card, err);
+	st = eid_store_card_get(a->store, q->card_id, card, err);
 	if (st == EID_E_NOT_FOUND)
 		return eid_fail(err, EID_E_DENIED, "not signed by the card's device");
 	eid_pubkey dev = {.type = EID_KEY_ED25519};
@@ -46,7 +45,7 @@ static eid_status check_request(eid_authority *a, const eid_history_request *q, 
 	char once[96];
 	snprintf(once, sizeof(once), "history:%s", q->nonce);
 	if (!st)
-		st = eid_store_nonce_use(a->store, once, now + CLOCK_SKEW_MS, err);
+		st = eid_store_nonce_use(a->store, once, q->ts_ms + SVC_CLOCK_SKEW_MS, err);
 	return st;
 }
 

@@ -6,7 +6,6 @@
 
 #include "svc_internal.h"
 
-#define CLOCK_SKEW_MS (2 * 60 * 1000)
 #define MAX_CAPTURE (8u << 20)
 
 size_t eid_passcode_ad(const char *card_id, const char *nonce, int64_t ts_ms, char *out,
@@ -32,7 +31,7 @@ static eid_status decide(eid_authority *a, const eid_passcode_request *q, json_t
 		return eid_fail(err, EID_E_DENIED, "only a full card has a passcode");
 	char once[96];
 	snprintf(once, sizeof(once), "passcode:%s", q->nonce);
-	eid_status st = eid_store_nonce_use(a->store, once, q->ts_ms + CLOCK_SKEW_MS, err);
+	eid_status st = eid_store_nonce_use(a->store, once, q->ts_ms + SVC_CLOCK_SKEW_MS, err);
 	if (st)
 		return st;
 	if (!new_pc)
@@ -62,17 +61,17 @@ eid_status eid_authority_change_passcode(eid_authority *a, const eid_passcode_re
 		return eid_fail(err, EID_E_INVALID_ARG, "incomplete passcode request");
 	if (q->sealed_len > MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
 		return eid_fail(err, EID_E_FORMAT, "capture too large or signature malformed");
-	const int64_t now = svc_now_ms();
-	if (q->ts_ms < now - CLOCK_SKEW_MS || q->ts_ms > now + CLOCK_SKEW_MS)
-		return eid_fail(err, EID_E_EXPIRED, "the request's time is more than 2 minutes off");
+	eid_status st = svc_check_clock(q->ts_ms, err);
+	if (st)
+		return st;
 	char ad[256];
 	const size_t ad_len = eid_passcode_ad(q->card_id, q->nonce, q->ts_ms, ad, sizeof(ad));
 	if (!ad_len || strlen(q->nonce) > 64)
 		return eid_fail(err, EID_E_INVALID_ARG, "card_id or nonce too long");
 	json_t *cap = NULL;
 	eid_card_row card;
-	eid_status st = svc_open_card_capture(a, ad, ad_len, q->sealed, q->sealed_len, q->device_sig,
-					      q->sig_len, &cap, &card, err);
+	st = svc_open_card_capture(a, ad, ad_len, q->sealed, q->sealed_len, q->device_sig,
+				  q->sig_len, &cap, &card, err);
 	char hash[128] = "";
 	if (!st)
 		st = decide(a, q, cap, &card, hash, err);

@@ -32,6 +32,20 @@ EID_MUST_CHECK eid_status svc_load_template(eid_authority *a, const char *person
 /* The template of a capture's photo (base64url JPEG/PNG) through the engine. */
 EID_MUST_CHECK eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
 					       float out[EID_FACE_EMBEDDING_DIM], eid_err *err);
+/* Opens a message sealed to the authority under ad and parses its JSON;
+ * the plaintext is wiped. */
+EID_MUST_CHECK eid_status svc_unseal_json(eid_authority *a, const char *ad, size_t ad_len,
+					  const uint8_t *sealed, size_t sealed_len, json_t **out,
+					  eid_err *err);
+/* EID_OK if sig is device's signature of ad || sealed. */
+EID_MUST_CHECK eid_status svc_signed_sealed(const eid_pubkey *device, const char *ad,
+					    size_t ad_len, const uint8_t *sealed,
+					    size_t sealed_len, const uint8_t *sig, size_t sig_len,
+					    eid_err *err);
+/* Device-signed requests outside a session (history, passcode change) carry
+ * the app's clock: EID_E_EXPIRED when it is SVC_CLOCK_SKEW_MS off ours. */
+#define SVC_CLOCK_SKEW_MS (2 * 60 * 1000)
+EID_MUST_CHECK eid_status svc_check_clock(int64_t ts_ms, eid_err *err);
 /* Opens a capture sealed to the authority under ad, parses its JSON (which
  * must hold "card_id" and "photo"), reads that card and checks sig, the
  * device's signature of ad || sealed, against it (EID_E_DENIED if not). */

@@ -21,14 +21,6 @@ static int level_rank(const char *level)
 	return strcmp(level, "full") == 0 ? 2 : strcmp(level, "lightweight") == 0 ? 1 : 0;
 }
 
-/* the sealed bytes and the device's signature of them */
-typedef struct sealed_ref {
-	const uint8_t *sealed;
-	size_t sealed_len;
-	const uint8_t *sig;
-	size_t sig_len;
-} sealed_ref;
-
 const char *svc_face_check(eid_authority *a, const char *person, const char *photo_b64,
 			   double threshold, eid_status *st, eid_err *err)
 {
@@ -54,56 +46,6 @@ const char *svc_face_check(eid_authority *a, const char *person, const char *pho
 	if (!*st && !why && score < threshold)
 		why = "no_match";
 	return why;
-}
-
-eid_status svc_open_card_capture(eid_authority *a, const char *ad, size_t ad_len,
-				 const uint8_t *sealed, size_t sealed_len, const uint8_t *sig,
-				 size_t sig_len, json_t **cap_out, eid_card_row *card,
-				 eid_err *err)
-{
-	const sealed_ref r = {sealed, sealed_len, sig, sig_len};
-	const sealed_ref *q = &r;
-	uint8_t *plain = malloc(q->sealed_len + 1);
-	size_t plain_len = 0;
-	if (!plain)
-		return eid_fail(err, EID_E_NOMEM, "out of memory");
-	eid_status st = eid_unseal(a->sealing, (const uint8_t *)ad, ad_len, q->sealed, q->sealed_len,
-				   plain, q->sealed_len, &plain_len, err);
-	json_t *cap = NULL;
-	if (!st) {
-		json_error_t jerr;
-		cap = json_loadb((const char *)plain, plain_len, JSON_REJECT_DUPLICATES, &jerr);
-		if (!cap)
-			st = eid_fail(err, EID_E_FORMAT, "the capture is not JSON");
-	}
-	sodium_memzero(plain, plain_len);
-	free(plain);
-	const char *card_id = json_string_value(json_object_get(cap, "card_id"));
-	if (!st && (!card_id || !json_is_string(json_object_get(cap, "photo"))))
-		st = eid_fail(err, EID_E_FORMAT, "the capture needs card_id and photo");
-	if (!st)
-		st = eid_store_card_get(a->store, card_id, card, err);
-	if (!st) { /* signed by the device the card is bound to, for this session */
-		eid_pubkey dev = {.type = EID_KEY_ED25519};
-		memcpy(dev.key, card->device_pk, 32);
-		uint8_t *msg = malloc(ad_len + q->sealed_len);
-		if (!msg) {
-			st = eid_fail(err, EID_E_NOMEM, "out of memory");
-		} else {
-			memcpy(msg, ad, ad_len);
-			memcpy(msg + ad_len, q->sealed, q->sealed_len);
-			st = eid_verify(&dev, msg, ad_len + q->sealed_len, q->sig, q->sig_len, err);
-			free(msg);
-		}
-		if (st)
-			st = eid_fail(err, EID_E_DENIED, "not signed by the device bound to this card");
-	}
-	if (st) {
-		json_decref(cap);
-		return st;
-	}
-	*cap_out = cap;
-	return EID_OK;
 }
 
 const char *svc_check_passcode(eid_authority *a, const char *person, const char *passcode,
