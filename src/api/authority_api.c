@@ -1,4 +1,5 @@
 /* The authority's HTTP routes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,17 +41,28 @@ static uint8_t *member_bytes(json_t *obj, const char *key, size_t max, size_t *l
 	return b;
 }
 
+/* 1 if the body is an object signed by the platform; else answers 403 */
+static int from_platform(const authority_api *api, const eid_http_request *req,
+			 eid_http_response *resp, const char *what)
+{
+	eid_err err;
+	eid_keyring ring = {&api->platform, 1};
+	if (api->has_platform && json_is_object(req->json) &&
+	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) == EID_OK)
+		return 1;
+	char msg[96];
+	snprintf(msg, sizeof(msg), "only the platform may relay %s", what);
+	eid_http_error(resp, 403, "denied", msg);
+	return 0;
+}
+
 /* POST /internal/enrolments: only the platform, by its signature on the body */
 static void post_enrolment(void *ctx, const eid_http_request *req, eid_http_response *resp)
 {
 	authority_api *api = ctx;
 	eid_err err;
-	eid_keyring ring = {&api->platform, 1};
-	if (!api->has_platform || !json_is_object(req->json) ||
-	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) != EID_OK) {
-		eid_http_error(resp, 403, "denied", "only the platform may relay enrolments");
+	if (!from_platform(api, req, resp, "enrolments"))
 		return;
-	}
 	json_t *b = req->json;
 	eid_enrol_request q = {
 		.sid = json_string_value(json_object_get(b, "sid")),
@@ -79,12 +91,8 @@ static void post_verification(void *ctx, const eid_http_request *req, eid_http_r
 {
 	authority_api *api = ctx;
 	eid_err err;
-	eid_keyring ring = {&api->platform, 1};
-	if (!api->has_platform || !json_is_object(req->json) ||
-	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) != EID_OK) {
-		eid_http_error(resp, 403, "denied", "only the platform may relay verifications");
+	if (!from_platform(api, req, resp, "verifications"))
 		return;
-	}
 	json_t *b = req->json;
 	eid_verify_request q = {
 		.sid = json_string_value(json_object_get(b, "sid")),
@@ -112,12 +120,8 @@ static void post_history(void *ctx, const eid_http_request *req, eid_http_respon
 {
 	authority_api *api = ctx;
 	eid_err err;
-	eid_keyring ring = {&api->platform, 1};
-	if (!api->has_platform || !json_is_object(req->json) ||
-	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) != EID_OK) {
-		eid_http_error(resp, 403, "denied", "only the platform may relay history requests");
+	if (!from_platform(api, req, resp, "history requests"))
 		return;
-	}
 	json_t *b = req->json;
 	eid_history_request q = {
 		.card_id = json_string_value(json_object_get(b, "card_id")),
@@ -138,12 +142,8 @@ static void post_passcode(void *ctx, const eid_http_request *req, eid_http_respo
 {
 	authority_api *api = ctx;
 	eid_err err;
-	eid_keyring ring = {&api->platform, 1};
-	if (!api->has_platform || !json_is_object(req->json) ||
-	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) != EID_OK) {
-		eid_http_error(resp, 403, "denied", "only the platform may relay passcode changes");
+	if (!from_platform(api, req, resp, "passcode changes"))
 		return;
-	}
 	json_t *b = req->json;
 	eid_passcode_request q = {
 		.card_id = json_string_value(json_object_get(b, "card_id")),
