@@ -2,6 +2,10 @@
 #ifndef EID_CLI_H
 #define EID_CLI_H
 
+#include <stdio.h>
+
+#include "eid/api.h"
+
 struct cli_cmd {
 	const char *group, *name; /* name NULL: the group is the whole command */
 	int (*fn)(int argc, char **argv);
@@ -19,6 +23,20 @@ int cmd_face_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_bench_verify(int argc, char **argv);
+
+/* The authority and the platform of data (a new directory), in this
+ * process on loopback ephemeral ports, after importing the register csv
+ * (report as for eid_authority_import; csv removed afterwards; EID_E_FORMAT
+ * unless exactly want_rows rows were imported). */
+typedef struct cli_loopback {
+	eid_authority *a;
+	eid_platform *p;
+	eid_http_server *as, *ps;
+} cli_loopback;
+EID_MUST_CHECK eid_status cli_loopback_start(const char *data, const char *csv,
+					     const char *models, FILE *report, unsigned want_rows,
+					     cli_loopback *s, eid_err *err);
+void cli_loopback_stop(cli_loopback *s);
 
 /* A valid 18-character resident ID number (GB 11643 check character) for a
  * birth date (YYYYMMDD) and a 3-digit sequence; invented, for demos. */

@@ -153,39 +153,22 @@ int cmd_bench_verify(int argc, char **argv)
 		fclose(f);
 	}
 	eid_err err;
-	eid_authority *a = NULL;
-	eid_platform *p = NULL;
-	eid_http_server *as = NULL, *ps = NULL;
-	eid_import_counts c = {0};
+	cli_loopback s = {0};
 	uint8_t *pic = NULL;
 	size_t pic_len = 0;
 	bench b = {.level = level, .total = total,
 		   .passcode = strcmp(level, "full") == 0 ? "58203174" : NULL};
 	char rp_id[EID_CREDENTIAL_ID_LEN + 1], secret[EID_CREDENTIAL_SECRET_LEN + 1];
 	char cred[EID_CREDENTIAL_ID_LEN + EID_CREDENTIAL_SECRET_LEN + 2];
-	eid_http_config acfg = {.name = "authority", .bind = "127.0.0.1", .port = 0};
-	eid_http_config pcfg = {.name = "platform", .bind = "127.0.0.1", .port = 0};
 	eid_status st = f ? EID_OK : eid_fail(&err, EID_E_IO, "cannot write %s", csv);
 	if (!st)
 		st = eid_file_read(photo, 1u << 24, &pic, &pic_len, &err);
 	if (!st)
-		st = eid_platform_open(data, "http://127.0.0.1:1", &p, &err);
+		st = cli_loopback_start(data, csv, models, NULL, 1, &s, &err);
 	if (!st)
-		st = eid_authority_open(data, &a, &err);
-	if (!st)
-		st = eid_authority_import(a, csv, models, NULL, &c, &err);
-	if (!st && c.imported != 1)
-		st = eid_fail(&err, EID_E_FORMAT, "the register photo was refused");
-	if (!st)
-		st = eid_api_authority_start(a, eid_platform_signing_key(p), &acfg, &as, &err);
-	if (!st)
-		st = eid_platform_set_authority_url(p, eid_http_server_url(as), &err);
-	if (!st)
-		st = eid_api_platform_start(p, &pcfg, &ps, &err);
-	if (!st)
-		st = eid_platform_add_rp(p, "bench", level, rp_id, secret, &err);
+		st = eid_platform_add_rp(s.p, "bench", level, rp_id, secret, &err);
 	if (!st) {
-		b.purl = eid_http_server_url(ps);
+		b.purl = eid_http_server_url(s.ps);
 		snprintf(cred, sizeof(cred), "%s.%s", rp_id, secret);
 		b.cred = cred;
 		b.photo = pic;
@@ -193,7 +176,7 @@ int cmd_bench_verify(int argc, char **argv)
 		st = eid_app_new(b.purl, &b.app, &err);
 	}
 	if (!st)
-		st = enrol(p, b.purl, b.app, id, level, pic, pic_len, &err);
+		st = enrol(s.p, b.purl, b.app, id, level, pic, pic_len, &err);
 	/* one untimed round: models loaded, connections warm */
 	const int warm = st ? -1 : verify_once(&b, &err);
 	if (!st && warm < 0)
@@ -224,10 +207,7 @@ int cmd_bench_verify(int argc, char **argv)
 		free(b.lat_ms);
 	}
 	eid_app_free(b.app);
-	eid_http_server_free(ps);
-	eid_http_server_free(as);
-	eid_platform_close(p);
-	eid_authority_close(a);
+	cli_loopback_stop(&s);
 	free(pic);
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);

@@ -46,12 +46,8 @@ static uint8_t *photo(demo *d, const char *name, size_t *len)
 
 void cli_id_number(const char *date, const char *seq, char out[19])
 {
-	static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 	snprintf(out, 19, "440106%.8s%.3s", date, seq);
-	int sum = 0;
-	for (int i = 0; i < 17; i++)
-		sum += (out[i] - '0') * w[i];
-	out[17] = "10X98765432"[sum % 11];
+	out[17] = eid_id_check_char(out);
 	out[18] = 0;
 }
 
@@ -293,44 +289,22 @@ int cmd_demo(int argc, char **argv)
 	char ids[3][19];
 	eid_err err;
 	eid_status st = EID_OK;
-	eid_authority *a = NULL;
-	eid_platform *p = NULL;
-	eid_http_server *as = NULL, *ps = NULL;
+	cli_loopback s;
 	if (write_register(&d, data, ids) != 0)
 		st = eid_fail(&err, EID_E_IO, "cannot write %s/register.csv", data);
-	/* the platform first: the authority trusts its signing key */
-	if (!st)
-		st = eid_platform_open(data, "http://127.0.0.1:1", &p, &err);
-	if (!st)
-		st = eid_authority_open(data, &a, &err);
 	char csv[512];
 	snprintf(csv, sizeof(csv), "%s/register.csv", data);
-	eid_import_counts c = {0};
 	if (!st) {
 		printf("\nThe authority imports its register (3 residents, photos from %s):\n",
 		       d.photos);
-		st = eid_authority_import(a, csv, models, stdout, &c, &err);
+		st = cli_loopback_start(data, csv, models, stdout, 3, &s, &err);
 	}
-	remove(csv);
-	if (!st && c.imported != 3)
-		st = eid_fail(&err, EID_E_FORMAT, "imported %u of 3 register rows", c.imported);
-	eid_http_config acfg = {.name = "authority", .bind = "127.0.0.1", .port = 0};
-	eid_http_config pcfg = {.name = "platform", .bind = "127.0.0.1", .port = 0};
-	if (!st)
-		st = eid_api_authority_start(a, eid_platform_signing_key(p), &acfg, &as, &err);
-	if (!st)
-		st = eid_platform_set_authority_url(p, eid_http_server_url(as), &err);
-	if (!st)
-		st = eid_api_platform_start(p, &pcfg, &ps, &err);
 	if (!st) {
-		snprintf(d.purl, sizeof(d.purl), "%s", eid_http_server_url(ps));
-		printf("\nauthority on %s, platform on %s\n", eid_http_server_url(as), d.purl);
-		run(&d, a, p, ids);
+		snprintf(d.purl, sizeof(d.purl), "%s", eid_http_server_url(s.ps));
+		printf("\nauthority on %s, platform on %s\n", eid_http_server_url(s.as), d.purl);
+		run(&d, s.a, s.p, ids);
+		cli_loopback_stop(&s);
 	}
-	eid_http_server_free(ps);
-	eid_http_server_free(as);
-	eid_platform_close(p);
-	eid_authority_close(a);
 	if (st) {
 		fprintf(stderr, "eid demo: %s (%s)\n", err.msg, eid_status_code(st));
 		return 1;
