@@ -61,6 +61,10 @@ typedef struct eid_import_counts {
 	unsigned rows, imported, rejected;
 } eid_import_counts;
 
+/* The GB 11643 check character ('0'-'9' or 'X') of an 18-character ID
+ * number, from its first 17 digits. */
+char eid_id_check_char(const char *first17);
+
 EID_MUST_CHECK eid_status eid_authority_import(eid_authority *a, const char *csv_path,
 					       const char *models_dir, FILE *report,
 					       eid_import_counts *counts_out, eid_err *err);
@@ -185,6 +189,12 @@ EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *au
 void eid_platform_close(eid_platform *p);
 json_t *eid_platform_key_set(const eid_platform *p);
 const char *eid_platform_authority_url(const eid_platform *p);
+/* The authority's published key set as GET <authority>/v1/keys answers it:
+ * fetched now if fresh, else at most once a minute (and again after
+ * set_authority_url); *out is the caller's copy. EID_E_IO when the authority
+ * does not answer. */
+EID_MUST_CHECK eid_status eid_platform_authority_keys(eid_platform *p, int fresh, json_t **out,
+						      eid_err *err);
 EID_MUST_CHECK eid_status eid_platform_set_authority_url(eid_platform *p, const char *url,
 							 eid_err *err);
 /* The platform's signing public key (what the authority's internal routes trust). */

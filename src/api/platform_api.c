@@ -6,21 +6,16 @@
 #include "api_internal.h"
 #include "eid/api.h"
 
-/* The authority's keys are fetched from it and relayed unchanged: relying
- * parties verify the authority's signatures, and the platform has nothing to
- * add to them. */
+/* The authority's keys, fetched now and relayed unchanged: relying parties
+ * verify the authority's signatures, and the platform has nothing to add to
+ * them; when the authority is down this says so rather than serve old keys. */
 static void get_keys(void *ctx, const eid_http_request *req, eid_http_response *resp)
 {
 	(void)req;
 	eid_platform *p = ctx;
-	char url[2048];
-	snprintf(url, sizeof(url), "%s/v1/keys", eid_platform_authority_url(p));
-	long status = 0;
 	json_t *authority = NULL;
 	eid_err err;
-	if (eid_http_call("GET", url, NULL, 5.0, &status, &authority, &err) != EID_OK ||
-	    status != 200 || !json_is_object(authority)) {
-		json_decref(authority);
+	if (eid_platform_authority_keys(p, 1, &authority, &err) != EID_OK) {
 		eid_http_error(resp, 502, "authority_unreachable",
 			       "the authority did not answer with its keys");
 		return;

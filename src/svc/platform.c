@@ -1,5 +1,6 @@
 /* The platform: the internet-facing broker. So far: its key and storage. It
  * holds none of the authority's secrets. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sodium.h>
@@ -17,7 +18,14 @@ struct eid_platform {
 	eid_store *store;
 	char *authority_url;
 	char public_url[256];
+	/* the authority's published keys, fetched at most once a minute for
+	 * the sealing key every enrolment session hands out */
+	pthread_mutex_t keys_lock;
+	json_t *authority_keys;
+	int64_t keys_fetched_ms;
 };
+
+#define AUTHORITY_KEYS_TTL_MS (60 * 1000)
 
 #define SESSION_MS (5 * 60 * 1000)
 
@@ -39,6 +47,8 @@ eid_status eid_platform_open(const char *data_dir, const char *authority_url, ei
 	if (st)
 		return st;
 	eid_platform *p = calloc(1, sizeof(*p));
+	if (p)
+		pthread_mutex_init(&p->keys_lock, NULL);
 	if (!p)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	p->authority_url = strdup(authority_url);
@@ -61,6 +71,8 @@ void eid_platform_close(eid_platform *p)
 	eid_store_close(p->store);
 	eid_key_free(p->signing);
 	free(p->authority_url);
+	json_decref(p->authority_keys);
+	pthread_mutex_destroy(&p->keys_lock);
 	free(p);
 }
 
@@ -298,16 +310,40 @@ eid_status eid_platform_request_info(eid_platform *p, const char *sid, json_t **
 	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
 
-/* GET <authority>/v1/keys, the key with the given use */
+eid_status eid_platform_authority_keys(eid_platform *p, int fresh, json_t **out, eid_err *err)
+{
+	*out = NULL;
+	eid_status st = EID_OK;
+	pthread_mutex_lock(&p->keys_lock);
+	if (fresh || !p->authority_keys || now_ms() - p->keys_fetched_ms > AUTHORITY_KEYS_TTL_MS) {
+		char url[512];
+		snprintf(url, sizeof(url), "%s/v1/keys", p->authority_url);
+		long status = 0;
+		json_t *keys = NULL;
+		st = eid_http_call("GET", url, NULL, 5.0, &status, &keys, err);
+		if (!st && (status != 200 || !json_is_object(keys)))
+			st = eid_fail(err, EID_E_IO, "the authority answered %ld for its keys",
+				      status);
+		if (!st) {
+			json_decref(p->authority_keys);
+			p->authority_keys = json_incref(keys);
+			p->keys_fetched_ms = now_ms();
+		}
+		json_decref(keys);
+	}
+	if (!st)
+		*out = json_deep_copy(p->authority_keys); /* the caller may change its copy */
+	pthread_mutex_unlock(&p->keys_lock);
+	if (!st && !*out)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	return st;
+}
+
+/* the authority's key with the given use */
 static eid_status authority_key(eid_platform *p, const char *use, json_t **key_out, eid_err *err)
 {
-	char url[512];
-	snprintf(url, sizeof(url), "%s/v1/keys", p->authority_url);
-	long status = 0;
 	json_t *keys = NULL;
-	eid_status st = eid_http_call("GET", url, NULL, 5.0, &status, &keys, err);
-	if (!st && status != 200)
-		st = eid_fail(err, EID_E_IO, "the authority answered %ld for its keys", status);
+	eid_status st = eid_platform_authority_keys(p, 0, &keys, err);
 	json_t *k, *found = NULL;
 	size_t i;
 	json_array_foreach(json_object_get(keys, "keys"), i, k) if (
@@ -545,6 +581,10 @@ eid_status eid_platform_set_authority_url(eid_platform *p, const char *url, eid_
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	free(p->authority_url);
 	p->authority_url = copy;
+	pthread_mutex_lock(&p->keys_lock); /* another authority: its keys anew */
+	json_decref(p->authority_keys);
+	p->authority_keys = NULL;
+	pthread_mutex_unlock(&p->keys_lock);
 	return EID_OK;
 }
 
