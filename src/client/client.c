@@ -1,5 +1,6 @@
 /* The app, the terminal and relying parties as HTTP clients (eid/client.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -18,6 +19,10 @@ struct eid_app {
 	char dir[256]; /* "" for an app that keeps nothing on disk */
 	eid_key *device;
 	json_t *card;
+	/* the authority's sealing key, fetched once: answers may run in threads */
+	pthread_mutex_t lock;
+	eid_pubkey seal;
+	int have_seal;
 };
 
 struct eid_terminal {
@@ -159,6 +164,21 @@ static eid_status authority_key(const char *platform, const char *use, eid_key_t
 
 /* --- the app ------------------------------------------------------------------ */
 
+/* the authority's sealing key, asked of the platform once per app */
+static eid_status app_seal_key(eid_app *app, eid_pubkey *out, eid_err *err)
+{
+	eid_status st = EID_OK;
+	pthread_mutex_lock(&app->lock);
+	if (!app->have_seal)
+		st = authority_key(app->platform, "seal", EID_KEY_X25519, &app->seal, err);
+	if (!st) {
+		app->have_seal = 1;
+		*out = app->seal;
+	}
+	pthread_mutex_unlock(&app->lock);
+	return st;
+}
+
 eid_status eid_app_new(const char *platform_url, eid_app **out, eid_err *err)
 {
 	return eid_app_open(NULL, platform_url, out, err);
@@ -180,6 +200,7 @@ eid_status eid_app_open(const char *dir, const char *platform_url, eid_app **out
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	snprintf(app->platform, sizeof(app->platform), "%s", platform_url);
 	snprintf(app->dir, sizeof(app->dir), "%s", dir ? dir : "");
+	pthread_mutex_init(&app->lock, NULL);
 	char path[300];
 	eid_status st = EID_OK;
 	if (!dir) {
@@ -248,6 +269,7 @@ void eid_app_free(eid_app *app)
 		return;
 	eid_key_free(app->device);
 	json_decref(app->card);
+	pthread_mutex_destroy(&app->lock);
 	free(app);
 }
 
@@ -267,7 +289,7 @@ static eid_status enrol(eid_app *app, json_t *session, const char *level, json_t
 	eid_pubkey seal;
 	if (!sid || !nonce || !eid_enrol_ad(sid, nonce, exp, level, ad, sizeof(ad)))
 		return eid_fail(err, EID_E_FORMAT, "the platform sent an incomplete session");
-	eid_status st = authority_key(app->platform, "seal", EID_KEY_X25519, &seal, err);
+	eid_status st = app_seal_key(app, &seal, err);
 	char dev[EID_PUBKEY_B64_LEN + 1];
 	if (!st)
 		st = eid_pubkey_to_b64(eid_key_pub(app->device), dev, sizeof(dev), err);
@@ -352,7 +374,7 @@ eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo, si
 	eid_pubkey seal;
 	eid_status st = post(app->platform, path, NULL, NULL, 200, &info, err);
 	if (!st)
-		st = authority_key(app->platform, "seal", EID_KEY_X25519, &seal, err);
+		st = app_seal_key(app, &seal, err);
 	if (!st &&
 	    !eid_verify_ad(sid, json_string_value(json_object_get(info, "nonce")),
 			   json_integer_value(json_object_get(info, "exp")),
@@ -421,7 +443,7 @@ eid_status eid_app_change_passcode(eid_app *app, const char *old_passcode,
 	if (!eid_passcode_ad(card_id, nonce, ts, ad, sizeof(ad)))
 		return eid_fail(err, EID_E_FORMAT, "the card id is too long");
 	eid_pubkey seal;
-	eid_status st = authority_key(app->platform, "seal", EID_KEY_X25519, &seal, err);
+	eid_status st = app_seal_key(app, &seal, err);
 	char *pic = st ? NULL : to_b64(photo, photo_len);
 	json_t *capture = pic ? json_pack("{s:s, s:s, s:s, s:s}", "card_id", card_id, "photo", pic,
 					  "passcode", old_passcode, "new_passcode", new_passcode)
