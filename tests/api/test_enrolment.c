@@ -23,7 +23,7 @@ static char card_id[64];
 static void make_id(const char *date, const char *seq, char out[19])
 {
 	snprintf(out, 19, "440106%s%s", date, seq);
-	out[17] = svc_id_check_char(out);
+	out[17] = eid_id_check_char(out);
 	out[18] = 0;
 }
 
@@ -63,6 +63,29 @@ static char *photo_b64(const char *rel)
 	return s;
 }
 
+/* What the app sends: text sealed to `to` under ad, and signer's signature of
+ * ad || sealed (flipped in one bit when corrupt_sig): {sealed, device_sig}. */
+static json_t *sealed_body(const eid_pubkey *to, const char *ad, size_t ad_len, const char *text,
+			   const eid_key *signer, int corrupt_sig)
+{
+	const size_t n = strlen(text);
+	uint8_t *sealed = malloc(n + EID_SEAL_OVERHEAD), *msg = malloc(ad_len + n + EID_SEAL_OVERHEAD);
+	size_t sealed_len;
+	eid_err err;
+	REQUIRE(eid_seal(to, (const uint8_t *)ad, ad_len, (const uint8_t *)text, n, sealed,
+			 n + EID_SEAL_OVERHEAD, &sealed_len, &err) == EID_OK);
+	memcpy(msg, ad, ad_len);
+	memcpy(msg + ad_len, sealed, sealed_len);
+	uint8_t sig[EID_SIG_BYTES];
+	REQUIRE(eid_sign(signer, msg, ad_len + sealed_len, sig, &err) == EID_OK);
+	if (corrupt_sig)
+		sig[5] ^= 1;
+	char *s1 = b64(sealed, sealed_len), *s2 = b64(sig, sizeof(sig));
+	json_t *body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
+	free(s1), free(s2), free(sealed), free(msg);
+	return body;
+}
+
 /* a new session, and a capture for it: {sealed, device_sig} */
 typedef struct capture {
 	char sid[64];
@@ -96,21 +119,9 @@ static capture make_capture(const char *id, const char *photo, const eid_pubkey 
 	size_t ad_len = eid_enrol_ad(c.sid, nonce, exp, "lightweight", ad, sizeof(ad));
 	REQUIRE(ad_len);
 	json_decref(s);
-	const size_t n = strlen(text);
-	uint8_t *sealed = malloc(n + EID_SEAL_OVERHEAD), *msg = malloc(ad_len + n + EID_SEAL_OVERHEAD);
-	size_t sealed_len;
-	REQUIRE(eid_seal(seal_to ? seal_to : &authority_seal, (const uint8_t *)ad, ad_len,
-			 (const uint8_t *)text, n, sealed, n + EID_SEAL_OVERHEAD, &sealed_len,
-			 &err) == EID_OK);
-	memcpy(msg, ad, ad_len);
-	memcpy(msg + ad_len, sealed, sealed_len);
-	uint8_t sig[EID_SIG_BYTES];
-	REQUIRE(eid_sign(device, msg, ad_len + sealed_len, sig, &err) == EID_OK);
-	if (corrupt_sig)
-		sig[5] ^= 1;
-	char *s1 = b64(sealed, sealed_len), *s2 = b64(sig, sizeof(sig));
-	c.body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
-	free(s1), free(s2), free(sealed), free(msg), free(text);
+	c.body = sealed_body(seal_to ? seal_to : &authority_seal, ad, ad_len, text, device,
+			     corrupt_sig);
+	free(text);
 	return c;
 }
 
@@ -344,18 +355,8 @@ static json_t *app_answer_card(const char *sid, const char *card, const char *ph
 	free(pic);
 	char *text = json_dumps(cap, JSON_COMPACT);
 	json_decref(cap);
-	const size_t n = strlen(text);
-	uint8_t *sealed = malloc(n + EID_SEAL_OVERHEAD), *msg = malloc(ad_len + n + EID_SEAL_OVERHEAD);
-	size_t sealed_len;
-	REQUIRE(eid_seal(&seal, (const uint8_t *)ad, ad_len, (const uint8_t *)text, n, sealed,
-			 n + EID_SEAL_OVERHEAD, &sealed_len, &err) == EID_OK);
-	memcpy(msg, ad, ad_len);
-	memcpy(msg + ad_len, sealed, sealed_len);
-	uint8_t sig[EID_SIG_BYTES];
-	REQUIRE(eid_sign(signer, msg, ad_len + sealed_len, sig, &err) == EID_OK);
-	char *s1 = b64(sealed, sealed_len), *s2 = b64(sig, sizeof(sig));
-	json_t *body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
-	free(s1), free(s2), free(sealed), free(msg), free(text);
+	json_t *body = sealed_body(&seal, ad, ad_len, text, signer, 0);
+	free(text);
 	*body_out = json_incref(body);
 	if (expire_before_submit) /* the resident took too long */
 		expire_session(sid);
@@ -508,20 +509,10 @@ static void test_full_enrolment_and_passcode(void)
 	json_decref(cap);
 	ad_len = eid_enrol_ad(sid, nonce, exp, "full", ad, sizeof(ad));
 	json_decref(s);
-	const size_t n = strlen(text);
-	uint8_t *sealed = malloc(n + EID_SEAL_OVERHEAD), *msg = malloc(ad_len + n + EID_SEAL_OVERHEAD);
-	size_t sealed_len;
-	REQUIRE(eid_seal(&seal, (const uint8_t *)ad, ad_len, (const uint8_t *)text, n, sealed,
-			 n + EID_SEAL_OVERHEAD, &sealed_len, &err) == EID_OK);
-	memcpy(msg, ad, ad_len);
-	memcpy(msg + ad_len, sealed, sealed_len);
-	uint8_t sig[EID_SIG_BYTES];
-	REQUIRE(eid_sign(phone, msg, ad_len + sealed_len, sig, &err) == EID_OK);
-	char *s1 = b64(sealed, sealed_len), *s2 = b64(sig, sizeof(sig));
-	json_t *capture_body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
+	json_t *capture_body = sealed_body(&seal, ad, ad_len, text, phone, 0);
+	free(text);
 	json_t *card = submit(sid, capture_body, &status);
 	json_decref(capture_body);
-	free(s1), free(s2), free(sealed), free(msg), free(text);
 	REQUIRE(status == 201);
 	CHECK(strcmp(json_string_value(json_object_get(card, "level")), "full") == 0);
 	char full_card[64];
