@@ -291,15 +291,15 @@ int cmd_app_passcode(int argc, char **argv)
 	uint8_t *pic = read_photo(photo, &n, "eid app passcode");
 	eid_app *app = NULL;
 	eid_err err;
-	eid_status st = pic ? eid_app_open(state, platform, &app, &err) : EID_E_IO;
-	if (!st)
+	eid_status st = EID_E_IO; /* read_photo said why */
+	if (pic && !(st = eid_app_open(state, platform, &app, &err)))
 		st = eid_app_change_passcode(app, old_pc, new_pc, pic, n, &err);
 	sodium_memzero(old_pc, sizeof(old_pc));
 	sodium_memzero(new_pc, sizeof(new_pc));
-	free(pic);
 	eid_app_free(app);
-	if (st == EID_E_IO && !pic)
+	if (!pic)
 		return 1;
+	free(pic);
 	if (st)
 		return fail("eid app passcode", st, &err);
 	printf("{\"changed\":true}\n");
