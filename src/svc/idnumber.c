@@ -15,7 +15,7 @@ static int valid_date(int y, int m, int d)
 	return !(m == 2 && d == 29 && !leap);
 }
 
-char svc_id_check_char(const char *first17)
+char eid_id_check_char(const char *first17)
 {
 	static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 	static const char code[] = "10X98765432";
@@ -32,7 +32,7 @@ eid_status svc_id_check(const char *id, const char *birth_date, const char *sex,
 	for (int i = 0; i < 17; i++)
 		if (id[i] < '0' || id[i] > '9')
 			return eid_fail(err, EID_E_FORMAT, "id_number must start with 17 digits");
-	if (id[17] != svc_id_check_char(id) && !(id[17] == 'x' && svc_id_check_char(id) == 'X'))
+	if (id[17] != eid_id_check_char(id) && !(id[17] == 'x' && eid_id_check_char(id) == 'X'))
 		return eid_fail(err, EID_E_FORMAT, "id_number check character is wrong");
 	int y, m, d;
 	if (sscanf(id + 6, "%4d%2d%2d", &y, &m, &d) != 3 || !valid_date(y, m, d))

@@ -72,8 +72,6 @@ EID_MUST_CHECK eid_status svc_face_acquire(eid_authority *a, const char *models_
 					   eid_face_ctx **out, eid_err *err);
 void svc_face_release(eid_authority *a, eid_face_ctx *fc);
 
-/* The check character of an 18-character ID number's first 17 digits. */
-char svc_id_check_char(const char *first17);
 /* Format, check character, birth date and sex of an ID number, checked
  * against the other fields; messages name fields, never values. */
 EID_MUST_CHECK eid_status svc_id_check(const char *id, const char *birth_date, const char *sex,

@@ -14,7 +14,7 @@ static char dir[64];
 static void make_id(const char *region, const char *date, const char *seq, char out[19])
 {
 	snprintf(out, 19, "%.6s%.8s%.3s", region, date, seq);
-	out[17] = svc_id_check_char(out);
+	out[17] = eid_id_check_char(out);
 	out[18] = 0;
 }
 
