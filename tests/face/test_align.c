@@ -21,43 +21,11 @@ static void landmarks_of(json_t *j, float lm[468 * 3])
 	}
 }
 
-/* Bilinear warp of spec §0 on a grey 8-bit image (a test-local stand-in for
- * the image module). */
-static float sample(const uint8_t *img, int w, int h, double x, double y)
-{
-	double x0 = floor(x), y0 = floor(y), fx = x - x0, fy = y - y0;
-	double acc = 0;
-	for (int t = 0; t < 4; t++) {
-		int xi = (int)x0 + (t & 1), yi = (int)y0 + (t >> 1);
-		double wt = ((t & 1) ? fx : 1 - fx) * ((t >> 1) ? fy : 1 - fy);
-		if (xi >= 0 && xi < w && yi >= 0 && yi < h)
-			acc += wt * img[(size_t)yi * w + xi];
-	}
-	return (float)acc;
-}
-
-static uint8_t *load_grey_png(const char *rel, int *w, int *h)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", test_shared(), rel);
-	png_image im;
-	memset(&im, 0, sizeof(im));
-	im.version = PNG_IMAGE_VERSION;
-	REQUIRE(png_image_begin_read_from_file(&im, path));
-	im.format = PNG_FORMAT_GRAY;
-	uint8_t *buf = malloc(PNG_IMAGE_SIZE(im));
-	REQUIRE(buf);
-	REQUIRE(png_image_finish_read(&im, NULL, buf, 0, NULL));
-	*w = (int)im.width;
-	*h = (int)im.height;
-	return buf;
-}
-
 /* The chip matrix, applied with the spec's warp, reproduces chip.f32. */
 static void test_chip_reference_orl(void)
 {
 	int w, h;
-	uint8_t *img = load_grey_png("faces/dev/images/orl/s3/s3_03.png", &w, &h);
+	uint8_t *img = refvec_grey_png("faces/dev/images/orl/s3/s3_03.png", &w, &h);
 	float *ref = load_f32(REF "/orl_s3_03/chip.f32", 150 * 150 * 3);
 	json_t *j = load_index("orl_s3_03");
 	float lm[468 * 3], m[6];
@@ -69,7 +37,7 @@ static void test_chip_reference_orl(void)
 		for (int u = 0; u < 150; u++) {
 			double x = (double)m[0] * u + (double)m[1] * v + m[2];
 			double y = (double)m[3] * u + (double)m[4] * v + m[5];
-			float p = sample(img, w, h, x, y);
+			float p = refvec_sample(img, w, h, x, y);
 			for (int ch = 0; ch < 3; ch++) {
 				double d = fabs(p - ref[((size_t)v * 150 + u) * 3 + ch]);
 				maxd = fmax(maxd, d);
