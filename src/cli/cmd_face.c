@@ -39,7 +39,10 @@ typedef struct face_cli {
 	const char *root;
 } face_cli;
 
-static int parse(face_cli *c, int argc, char **argv, const char *usage)
+/* Options and between min_args and max_args positional arguments; 2 (after
+ * printing the usage) when they are not that. */
+static int parse(face_cli *c, int argc, char **argv, const char *usage, int min_args,
+		 int max_args)
 {
 	memset(c, 0, sizeof(*c));
 	c->threads = 1;
@@ -60,7 +63,8 @@ static int parse(face_cli *c, int argc, char **argv, const char *usage)
 		} else if (c->nargs < 4096)
 			c->args[c->nargs++] = a;
 	}
-	if (c->threads < 1 || c->threads > 64 || c->repeat < 1 || c->repeat > 100000) {
+	if (c->threads < 1 || c->threads > 64 || c->repeat < 1 || c->repeat > 100000 ||
+	    c->nargs < min_args || c->nargs > max_args) {
 		fprintf(stderr, "usage: %s\n", usage);
 		return 2;
 	}
@@ -121,12 +125,9 @@ int cmd_face_detect(int argc, char **argv)
 {
 	face_cli c;
 	const char *usage = "eid face detect IMAGE [--models DIR]";
-	int rc = parse(&c, argc, argv, usage);
-	if (rc || c.nargs != 1) {
-		if (!rc)
-			fprintf(stderr, "usage: %s\n", usage);
+	if (parse(&c, argc, argv, usage, 1, 1))
 		return 2;
-	}
+	int rc = 0;
 	if (start(&c))
 		return 1;
 	eid_face_result *r = malloc(sizeof(*r));
@@ -163,12 +164,9 @@ int cmd_face_embed(int argc, char **argv)
 {
 	face_cli c;
 	const char *usage = "eid face embed IMAGE... [--models DIR] [--threads T]";
-	int rc = parse(&c, argc, argv, usage);
-	if (rc || c.nargs < 1) {
-		if (!rc)
-			fprintf(stderr, "usage: %s\n", usage);
+	if (parse(&c, argc, argv, usage, 1, 4096))
 		return 2;
-	}
+	int rc = 0;
 	if (start(&c))
 		return 1;
 	eid_face_result *r = malloc(sizeof(*r));
@@ -202,12 +200,9 @@ int cmd_face_compare(int argc, char **argv)
 {
 	face_cli c;
 	const char *usage = "eid face compare A B [--models DIR]";
-	int rc = parse(&c, argc, argv, usage);
-	if (rc || c.nargs != 2) {
-		if (!rc)
-			fprintf(stderr, "usage: %s\n", usage);
+	if (parse(&c, argc, argv, usage, 2, 2))
 		return 2;
-	}
+	int rc = 0;
 	if (start(&c))
 		return 1;
 	eid_face_result *r = malloc(2 * sizeof(*r));
@@ -294,12 +289,9 @@ int cmd_face_eval(int argc, char **argv)
 {
 	face_cli c;
 	const char *usage = "eid face eval PAIRS.csv [--root DIR] [--threads T] [--models DIR]";
-	int rc = parse(&c, argc, argv, usage);
-	if (rc || c.nargs != 1) {
-		if (!rc)
-			fprintf(stderr, "usage: %s\n", usage);
+	if (parse(&c, argc, argv, usage, 1, 1))
 		return 2;
-	}
+	int rc = 0;
 	char rootbuf[4096];
 	if (!c.root) {
 		/* default: the pairs file's directory */
@@ -459,12 +451,9 @@ int cmd_face_bench(int argc, char **argv)
 {
 	face_cli c;
 	const char *usage = "eid face bench IMAGE [--repeat N] [--threads T] [--models DIR]";
-	int rc = parse(&c, argc, argv, usage);
-	if (rc || c.nargs != 1) {
-		if (!rc)
-			fprintf(stderr, "usage: %s\n", usage);
+	if (parse(&c, argc, argv, usage, 1, 1))
 		return 2;
-	}
+	int rc = 0;
 	if (start(&c))
 		return 1;
 	const int n = c.repeat;
