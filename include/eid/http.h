@@ -139,6 +139,10 @@ typedef struct eid_http_config {
 	unsigned threads;      /* handler threads; 0 = number of CPUs (at least 2) */
 	eid_http_auth_fn auth; /* required when a route has auth != 0 */
 	int quiet;	       /* nonzero: no per-request log line (errors still logged) */
+	/* Static web pages: when set, GET "/", "/NAME" (NAME/index.html) and
+	 * "/DIR/FILE" are answered from this directory after the service's own
+	 * routes, with a strict Content-Security-Policy (src/http/static.c). */
+	const char *web_dir;
 } eid_http_config;
 
 /* Starts listening. Fails with EID_E_INVALID_ARG for a bad config or route

@@ -162,6 +162,20 @@ size_t eid_history_msg(const char *card_id, const char *nonce, int64_t ts_ms, ch
 EID_MUST_CHECK eid_status eid_authority_history(eid_authority *a, const eid_history_request *q,
 						json_t **out, eid_err *err);
 
+/* "v1|<verb>|<card_id>|<nonce>|<ts>": what the device signs for a request
+ * without a capture (verb "history" or "revoke"); 0 if cap is too small */
+size_t eid_device_msg(const char *verb, const char *card_id, const char *nonce, int64_t ts_ms,
+		      char *out, size_t cap);
+
+/* --- "revoke this device" (flow 6, from the app) ----------------------------
+ * The same checks as the history with the verb "revoke"; the card becomes
+ * revoked for good (audited). For a lost phone the resident goes to a
+ * terminal or the authority instead, and re-enrolment revokes it too.
+ * *out: {"card_id", "status": "revoked"}. */
+EID_MUST_CHECK eid_status eid_authority_revoke_device(eid_authority *a,
+						      const eid_history_request *q, json_t **out,
+						      eid_err *err);
+
 /* --- changing the passcode of a full card (flow 5) ---------------------------
  * The app seals {"card_id", "photo", "passcode" (the old one), "new_passcode"}
  * to the authority with the associated data eid_passcode_ad(card_id, nonce,
@@ -266,11 +280,27 @@ EID_MUST_CHECK eid_status eid_platform_terminal_claim(eid_platform *p, const cha
 						      const json_t *signed_req, json_t **out,
 						      eid_err *err);
 
+/* A terminal's page signs in: any request signed by a registered, active
+ * terminal -> {"term_id", "name"}. */
+EID_MUST_CHECK eid_status eid_platform_terminal_signin(eid_platform *p, const json_t *signed_req,
+						       json_t **out, eid_err *err);
+/* What became of the terminal's own enrolment session sid (signed request):
+ * {"sid", "state": "pending" | "enrolled" | "refused" (the face did not
+ * match) | "expired", "exp"}. Another terminal's session is EID_E_NOT_FOUND. */
+EID_MUST_CHECK eid_status eid_platform_terminal_state(eid_platform *p, const char *sid,
+						      const json_t *signed_req, json_t **out,
+						      eid_err *err);
+
 /* The resident's history: req is the app's {"card_id", "nonce", "ts",
  * "device_sig"} (the authority checks the signature); relayed, then each
  * entry's "rp" becomes {"id", "name"}. */
 EID_MUST_CHECK eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out,
 					       eid_err *err);
+
+/* "Revoke this device": the app's device-signed {"card_id", "nonce", "ts",
+ * "device_sig"} (over eid_device_msg("revoke", ...)), relayed. */
+EID_MUST_CHECK eid_status eid_platform_revoke_device(eid_platform *p, const json_t *req,
+						     json_t **out, eid_err *err);
 
 /* A passcode change: req is the app's {"card_id", "nonce", "ts", "sealed",
  * "device_sig"}, relayed as it is (the platform cannot open it). */

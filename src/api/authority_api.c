@@ -115,12 +115,15 @@ static void post_verification(void *ctx, const eid_http_request *req, eid_http_r
 	api_reply(resp, 201, st, result, &err);
 }
 
-/* POST /internal/history: only the platform, by its signature */
-static void post_history(void *ctx, const eid_http_request *req, eid_http_response *resp)
+/* A device-signed request without a capture, from the platform alone. */
+typedef eid_status (*device_fn)(eid_authority *a, const eid_history_request *q, json_t **out,
+				eid_err *err);
+
+static void device_request(authority_api *api, const eid_http_request *req,
+			   eid_http_response *resp, const char *what, device_fn fn)
 {
-	authority_api *api = ctx;
 	eid_err err;
-	if (!from_platform(api, req, resp, "history requests"))
+	if (!from_platform(api, req, resp, what))
 		return;
 	json_t *b = req->json;
 	eid_history_request q = {
@@ -131,10 +134,22 @@ static void post_history(void *ctx, const eid_http_request *req, eid_http_respon
 	uint8_t *sig = member_bytes(b, "device_sig", 128, &q.sig_len);
 	q.device_sig = sig;
 	json_t *out = NULL;
-	eid_status st = sig ? eid_authority_history(api->a, &q, &out, &err)
+	eid_status st = sig ? fn(api->a, &q, &out, &err)
 			    : eid_fail(&err, EID_E_FORMAT, "device_sig must be base64url");
 	free(sig);
 	api_reply(resp, 200, st, out, &err);
+}
+
+/* POST /internal/history */
+static void post_history(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	device_request(ctx, req, resp, "history requests", eid_authority_history);
+}
+
+/* POST /internal/revoke */
+static void post_revoke(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	device_request(ctx, req, resp, "revocations", eid_authority_revoke_device);
 }
 
 /* POST /internal/passcode: only the platform, by its signature */
@@ -168,6 +183,7 @@ static const eid_http_route routes[] = {
 	{"POST", "/internal/enrolments", post_enrolment, 0, 24u << 20, 0},
 	{"POST", "/internal/verifications", post_verification, 0, 24u << 20, 0},
 	{"POST", "/internal/history", post_history, 0, 8192, 0},
+	{"POST", "/internal/revoke", post_revoke, 0, 8192, 0},
 	{"POST", "/internal/passcode", post_passcode, 0, 24u << 20, 0},
 };
 

@@ -5,6 +5,7 @@
 
 #include "api_internal.h"
 #include "eid/api.h"
+#include "eid/qr.h"
 
 /* The authority's keys, fetched now and relayed unchanged: relying parties
  * verify the authority's signatures, and the platform has nothing to add to
@@ -166,7 +167,56 @@ static void post_passcode(void *ctx, const eid_http_request *req, eid_http_respo
 	api_reply(resp, 200, st, out, &err);
 }
 
+/* POST /v1/revoke: "revoke this device", device-signed, relayed */
+static void post_revoke(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_revoke_device(ctx, req->json, &out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
+static void post_terminal_signin(void *ctx, const eid_http_request *req,
+				 eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_terminal_signin(ctx, req->json, &out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
+static void post_terminal_state(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st =
+		eid_platform_terminal_state(ctx, eid_http_param(req, "sid"), req->json, &out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
+/* GET /v1/qr?text=...: the pages' QR codes as SVG (the text is not logged:
+ * the HTTP layer never logs query strings) */
+static void get_qr(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	(void)ctx;
+	char *svg;
+	size_t len;
+	eid_err err;
+	eid_status st = eid_qr_svg(eid_http_query(req, "text"), &svg, &len, &err);
+	if (st) {
+		api_reply(resp, 200, st, NULL, &err);
+		return;
+	}
+	if (eid_http_reply_bytes(resp, 200, "image/svg+xml", svg, len) != EID_OK)
+		eid_http_error(resp, 500, "internal", "internal error");
+	free(svg);
+}
+
 static const eid_http_route routes[] = {
+	{"GET", "/v1/qr", get_qr, 0, 0, 0},
+	{"POST", "/v1/revoke", post_revoke, 0, 4096, 0},
+	{"POST", "/v1/terminal/signin", post_terminal_signin, 0, 4096, 0},
+	{"POST", "/v1/terminal/enrolments/{sid}/state", post_terminal_state, 0, 4096, 0},
 	{"POST", "/v1/terminal/enrolments", post_terminal_enrolment, 0, 4096, 0},
 	{"POST", "/v1/terminal/enrolments/{sid}/claim", post_terminal_claim, 0, 8192, 0},
 	{"POST", "/v1/requests/{sid}", post_request_capture, 0, 16u << 20, 0},

@@ -35,6 +35,11 @@ void http_response_clear_body(eid_http_response *resp);
 EID_MUST_CHECK eid_status http_response_body(eid_http_response *resp, char **data, size_t *len,
 					     const char **content_type);
 
+/* ---- static pages (static.c) ---- */
+
+/* Answers GET /, /{page} and /{dir}/{file} from web_dir (see static.c). */
+void http_static_serve(const char *web_dir, const eid_http_request *req, eid_http_response *resp);
+
 /* ---- routing (route.c) ---- */
 
 typedef struct http_seg {

@@ -37,6 +37,7 @@ struct eid_http_server {
 	void *app;
 	eid_http_auth_fn auth;
 	int quiet;
+	char *web_dir; /* NULL: no static pages */
 };
 
 /* State of one request, from its headers to on_done. */
@@ -208,9 +209,23 @@ static void metrics(void *app, const eid_http_request *req, eid_http_response *r
 	resp->status = 200;
 }
 
+static void web(void *app, const eid_http_request *req, eid_http_response *resp)
+{
+	const call *c = req->impl_;
+	http_static_serve(c->srv->web_dir, req, resp);
+}
+
 static const eid_http_route builtin[NBUILTIN] = {
 	{"GET", "/healthz", healthz, 0, 1024, EID_HTTP_RAW_BODY},
 	{"GET", "/metrics", metrics, 0, 1024, EID_HTTP_RAW_BODY},
+};
+
+/* after the service's routes, so that its own always win */
+#define NWEB 3
+static const eid_http_route web_routes[NWEB] = {
+	{"GET", "/", web, 0, 1024, EID_HTTP_RAW_BODY},
+	{"GET", "/{page}", web, 0, 1024, EID_HTTP_RAW_BODY},
+	{"GET", "/{dir}/{file}", web, 0, 1024, EID_HTTP_RAW_BODY},
 };
 
 /* ---- request lifecycle ---- */
@@ -522,15 +537,19 @@ eid_status eid_http_server_new(const eid_http_config *cfg, const eid_http_route 
 	s->auth = cfg->auth;
 	s->quiet = cfg->quiet;
 	s->name = strdup(cfg->name);
-	s->routes = calloc(NBUILTIN + nroutes, sizeof(*s->routes));
-	const char **labels = calloc(NBUILTIN + nroutes + 1, sizeof(*labels));
+	s->web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
+	const size_t nweb = cfg->web_dir ? NWEB : 0, total = NBUILTIN + nroutes + nweb;
+	s->routes = calloc(total, sizeof(*s->routes));
+	const char **labels = calloc(total + 1, sizeof(*labels));
 	eid_status st = EID_OK;
-	if (!s->name || !s->routes || !labels) {
+	if (!s->name || !s->routes || !labels || (cfg->web_dir && !s->web_dir)) {
 		st = eid_fail(err, EID_E_NOMEM, "server '%s': out of memory", cfg->name);
 		goto fail;
 	}
-	for (size_t i = 0; i < NBUILTIN + nroutes; i++) {
-		const eid_http_route *row = i < NBUILTIN ? &builtin[i] : &routes[i - NBUILTIN];
+	for (size_t i = 0; i < total; i++) {
+		const eid_http_route *row = i < NBUILTIN	   ? &builtin[i]
+					    : i < NBUILTIN + nroutes ? &routes[i - NBUILTIN]
+								     : &web_routes[i - NBUILTIN - nroutes];
 		st = http_route_compile(&s->routes[i], row, err);
 		if (st)
 			goto fail;
@@ -620,5 +639,6 @@ void eid_http_server_free(eid_http_server *srv)
 	free(srv->routes);
 	http_metrics_free(srv->metrics);
 	free(srv->name);
+	free(srv->web_dir);
 	free(srv);
 }

@@ -1,4 +1,5 @@
-/* The resident's own verification history at the authority (flow 5). */
+/* Requests the resident's app signs with its card's device key, with no
+ * capture: its own verification history (flow 5) and "revoke this device". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,26 +8,32 @@
 
 #define HISTORY_MAX 100
 
-size_t eid_history_msg(const char *card_id, const char *nonce, int64_t ts_ms, char *out,
-		       size_t cap)
+size_t eid_device_msg(const char *verb, const char *card_id, const char *nonce, int64_t ts_ms,
+		      char *out, size_t cap)
 {
-	int n = snprintf(out, cap, "v1|history|%s|%s|%lld", card_id, nonce, (long long)ts_ms);
+	int n = snprintf(out, cap, "v1|%s|%s|%s|%lld", verb, card_id, nonce, (long long)ts_ms);
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
-/* the card, active, and the request signed by its device key */
-static eid_status check_request(eid_authority *a, const eid_history_request *q, eid_card_row *card,
-				eid_err *err)
+size_t eid_history_msg(const char *card_id, const char *nonce, int64_t ts_ms, char *out,
+		       size_t cap)
+{
+	return eid_device_msg("history", card_id, nonce, ts_ms, out, cap);
+}
+
+/* the card, active, and the request (for verb) signed by its device key */
+static eid_status check_request(eid_authority *a, const char *verb, const eid_history_request *q,
+				eid_card_row *card, eid_err *err)
 {
 	if (!q->card_id || !q->nonce || !q->device_sig)
-		return eid_fail(err, EID_E_INVALID_ARG, "incomplete history request");
+		return eid_fail(err, EID_E_INVALID_ARG, "incomplete %s request", verb);
 	if (q->sig_len != EID_SIG_BYTES)
 		return eid_fail(err, EID_E_FORMAT, "device_sig must be an Ed25519 signature");
 	eid_status st = svc_check_clock(q->ts_ms, err);
 	if (st)
 		return st;
 	char msg[256];
-	const size_t len = eid_history_msg(q->card_id, q->nonce, q->ts_ms, msg, sizeof(msg));
+	const size_t len = eid_device_msg(verb, q->card_id, q->nonce, q->ts_ms, msg, sizeof(msg));
 	if (!len || strlen(q->nonce) > 64)
 		return eid_fail(err, EID_E_INVALID_ARG, "card_id or nonce too long");
 	/* an unknown card and a bad signature read alike: nothing to probe */
@@ -43,7 +50,7 @@ static eid_status check_request(eid_authority *a, const eid_history_request *q, 
 		st = eid_fail(err, EID_E_DENIED, "the card is %s", card->status);
 	/* each signed request answers once */
 	char once[96];
-	snprintf(once, sizeof(once), "history:%s", q->nonce);
+	snprintf(once, sizeof(once), "%s:%s", verb, q->nonce);
 	if (!st)
 		st = eid_store_nonce_use(a->store, once, q->ts_ms + SVC_CLOCK_SKEW_MS, err);
 	return st;
@@ -54,7 +61,7 @@ eid_status eid_authority_history(eid_authority *a, const eid_history_request *q,
 {
 	*out = NULL;
 	eid_card_row card;
-	eid_status st = check_request(a, q, &card, err);
+	eid_status st = check_request(a, "history", q, &card, err);
 	if (st)
 		return st;
 	/* about 40 KiB: the heap, not a handler thread's stack */
@@ -72,5 +79,19 @@ eid_status eid_authority_history(eid_authority *a, const eid_history_request *q,
 	if (st)
 		return st;
 	*out = json_pack("{s:s, s:o}", "card_id", card.card_id, "verifications", list);
+	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
+}
+
+eid_status eid_authority_revoke_device(eid_authority *a, const eid_history_request *q,
+				       json_t **out, eid_err *err)
+{
+	*out = NULL;
+	eid_card_row card;
+	eid_status st = check_request(a, "revoke", q, &card, err);
+	if (!st)
+		st = eid_authority_card_status(a, card.card_id, "revoked", err);
+	if (st)
+		return st;
+	*out = json_pack("{s:s, s:s}", "card_id", card.card_id, "status", "revoked");
 	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }

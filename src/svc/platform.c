@@ -9,6 +9,7 @@
 
 #include "eid/crypto.h"
 #include "eid/http.h"
+#include "eid/log.h"
 #include "eid/store.h"
 #include "eid/svc.h"
 #include "keydir.h"
@@ -470,6 +471,13 @@ eid_status eid_platform_enrolment_submit(eid_platform *p, const char *sid, const
 	json_t *card = NULL;
 	st = relay(p, "/internal/enrolments", body, &card, err);
 	json_decref(body);
+	if (st == EID_E_DENIED) { /* the authority's no: the terminal shows it */
+		eid_err ignore;
+		if (eid_store_session_transition(p->store, sid, "pending", "refused", &ignore))
+			eid_log(EID_LOG_WARN, "platform", "session.not_recorded", "state", "refused",
+				NULL);
+		return st;
+	}
 	if (!st)
 		st = eid_store_session_transition(p->store, sid, "pending", "answered", err);
 	if (st) {
@@ -512,9 +520,11 @@ eid_status eid_platform_verification_submit(eid_platform *p, const char *sid,
 	return EID_OK;
 }
 
-eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out, eid_err *err)
+/* Relays the app's device-signed {"card_id", "nonce", "ts", "device_sig"}
+ * (checked by the authority) to path, with nothing else in it. */
+static eid_status relay_device_request(eid_platform *p, const char *path, const json_t *req,
+				       json_t **out, eid_err *err)
 {
-	*out = NULL;
 	json_t *card = json_object_get(req, "card_id"), *nonce = json_object_get(req, "nonce"),
 	       *ts = json_object_get(req, "ts"), *sig = json_object_get(req, "device_sig");
 	if (!json_is_object(req) || !json_is_string(card) || !json_is_string(nonce) ||
@@ -527,10 +537,24 @@ eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out
 		return eid_fail(err, EID_E_INVALID_ARG, "card_id, nonce or device_sig too long");
 	json_t *body = json_pack("{s:O, s:O, s:O, s:O}", "card_id", card, "nonce", nonce, "ts", ts,
 				 "device_sig", sig);
-	json_t *h = NULL;
-	eid_status st = body ? relay(p, "/internal/history", body, &h, err)
+	eid_status st = body ? relay(p, path, body, out, err)
 			     : eid_fail(err, EID_E_NOMEM, "out of memory");
 	json_decref(body);
+	return st;
+}
+
+eid_status eid_platform_revoke_device(eid_platform *p, const json_t *req, json_t **out,
+				      eid_err *err)
+{
+	*out = NULL;
+	return relay_device_request(p, "/internal/revoke", req, out, err);
+}
+
+eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out, eid_err *err)
+{
+	*out = NULL;
+	json_t *h = NULL;
+	eid_status st = relay_device_request(p, "/internal/history", req, &h, err);
 	if (st)
 		return st;
 	/* the resident sees who asked by name, as on the consent screen */
@@ -687,4 +711,37 @@ eid_status eid_platform_terminal_claim(eid_platform *p, const char *sid, const j
 	free(text);
 	free(qr);
 	return st;
+}
+
+eid_status eid_platform_terminal_signin(eid_platform *p, const json_t *req, json_t **out,
+					eid_err *err)
+{
+	*out = NULL;
+	eid_terminal_row t;
+	eid_status st = signed_by_terminal(p, req, &t, err);
+	if (st)
+		return st;
+	*out = json_pack("{s:s, s:s}", "term_id", t.term_id, "name", t.name);
+	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
+}
+
+eid_status eid_platform_terminal_state(eid_platform *p, const char *sid, const json_t *req,
+				       json_t **out, eid_err *err)
+{
+	*out = NULL;
+	eid_terminal_row t;
+	eid_session_row s;
+	eid_status st = signed_by_terminal(p, req, &t, err);
+	if (!st)
+		st = eid_store_session_get(p->store, sid, &s, err);
+	if (!st && (strcmp(s.type, "enrol") != 0 || strcmp(s.owner, t.term_id) != 0))
+		st = eid_fail(err, EID_E_NOT_FOUND, "no such session"); /* another terminal's */
+	if (st)
+		return st;
+	const char *state = strcmp(s.state, "answered") == 0 ? "enrolled"
+			    : strcmp(s.state, "pending") == 0 && now_ms() > s.exp_ms ? "expired"
+										    : s.state;
+	*out = json_pack("{s:s, s:s, s:I}", "sid", s.sid, "state", state, "exp",
+			 (json_int_t)s.exp_ms);
+	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
