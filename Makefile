@@ -2,6 +2,7 @@
 #   make            library + CLI at build/eid
 #   make test       build and run every test (golden, unit, fuzz-corpus replay)
 #   make test-san   the same under AddressSanitizer + UBSan (build in build-san/)
+#   make test-web   the web pages end to end in headless Chromium (scripts/setup.sh --browser first)
 #   make bench      benchmarks, side by side with TF.js wasm when tools/node_modules exists
 #   make fuzz       libFuzzer binaries (clang) in build-fuzz/
 
@@ -29,7 +30,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 FUZZ_REPLAY := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: all test test-san bench fuzz clean models
+.PHONY: all test test-san test-web screenshots bench fuzz clean models
 all: $(BUILD)/eid
 
 $(BUILD)/libeid.a: $(LIB_OBJ)
@@ -61,6 +62,14 @@ test: $(BUILD)/eid $(TEST_BIN) $(FUZZ_REPLAY)
 
 test-san:
 	$(MAKE) SAN=1 OPT=-O1 test
+
+# the pages against the real server; screenshots of every page in build/screenshots
+test-web: $(BUILD)/eid
+	@BUILD=$(BUILD) node tests/web/e2e.mjs
+
+# the same, refreshing the screenshots of docs/ and the README
+screenshots: $(BUILD)/eid
+	@BUILD=$(BUILD) node tests/web/e2e.mjs --screenshots docs/screenshots
 
 bench: $(BUILD)/eid
 	@BUILD=$(BUILD) sh tools/bench.sh

@@ -165,6 +165,78 @@ EID_MUST_CHECK eid_status eid_store_verification_list(eid_store *st, const char 
 EID_MUST_CHECK eid_status eid_store_cards_supersede(eid_store *st, const char *person_id,
 						    unsigned *n_out, eid_err *err);
 
+/* --- the administrator's view (authority schema) ---------------------------
+ * Counting queries and the queue of held import rows: nothing here returns
+ * an ID number, a name, a record or a template. since_ms 0 counts all. */
+
+/* Entries of the audit log with this event at or after since_ms. */
+EID_MUST_CHECK eid_status eid_store_audit_count(eid_store *st, const char *event,
+						int64_t since_ms, uint64_t *count_out,
+						eid_err *err);
+
+/* Cards per (level, status), at most max groups in rows[]. */
+typedef struct eid_card_count {
+	char level[16], status[16];
+	uint64_t count;
+} eid_card_count;
+
+EID_MUST_CHECK eid_status eid_store_card_counts(eid_store *st, eid_card_count *rows, size_t max,
+						size_t *n_out, eid_err *err);
+/* Verification decisions at or after since_ms, by result. */
+EID_MUST_CHECK eid_status eid_store_verification_counts(eid_store *st, int64_t since_ms,
+							uint64_t *yes_out, uint64_t *no_out,
+							eid_err *err);
+
+/* One run of the register import: where it came from ("cli", "admin") and
+ * its counts; the sum over batches is what the console shows. */
+typedef struct eid_import_batch_row {
+	char batch_id[48];
+	char source[16];
+	unsigned rows, imported, rejected;
+	int64_t created_ms;
+} eid_import_batch_row;
+
+typedef struct eid_import_totals {
+	uint64_t batches, rows, imported, rejected;
+} eid_import_totals;
+
+EID_MUST_CHECK eid_status eid_store_import_batch_add(eid_store *st,
+						     const eid_import_batch_row *row,
+						     eid_err *err);
+EID_MUST_CHECK eid_status eid_store_import_totals(eid_store *st, eid_import_totals *out,
+						  eid_err *err);
+
+/* A register row refused at import, kept until an administrator dismisses
+ * it: its line in the batch and why (a status code and a message that names
+ * fields, never values). created_ms is the batch's time. */
+typedef struct eid_held_import_row {
+	char held_id[48];
+	char batch_id[48];
+	unsigned line;
+	char code[32];
+	char reason[256];
+	int64_t created_ms;
+} eid_held_import_row;
+
+EID_MUST_CHECK eid_status eid_store_held_import_add(eid_store *st,
+						    const eid_held_import_row *row,
+						    eid_err *err);
+/* Newest batch first, lines in order within a batch; at most max rows. */
+EID_MUST_CHECK eid_status eid_store_held_import_list(eid_store *st, eid_held_import_row *rows,
+						     size_t max, size_t *n_out, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_held_import_count(eid_store *st, uint64_t *count_out,
+						      eid_err *err);
+/* EID_E_NOT_FOUND when there is no such held row. */
+EID_MUST_CHECK eid_status eid_store_held_import_delete(eid_store *st, const char *held_id,
+						       eid_err *err);
+
+/* The administrator's bearer token, kept only as its 32-byte hash; set
+ * replaces the previous one. get: EID_E_NOT_FOUND before the first set. */
+EID_MUST_CHECK eid_status eid_store_admin_token_set(eid_store *st, const uint8_t hash[32],
+						    int64_t created_ms, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_admin_token_get(eid_store *st, uint8_t hash_out[32],
+						    eid_err *err);
+
 /* --- relying parties, terminals, sessions (platform schema) ----------------
  * Text fields are bounded by the caller (the service checks them); secrets
  * are stored only as hashes. get: EID_E_NOT_FOUND when absent. */

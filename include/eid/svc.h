@@ -132,6 +132,18 @@ size_t eid_verify_ad(const char *sid, const char *nonce, int64_t exp_ms, const c
 EID_MUST_CHECK eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *req,
 					       json_t **result_out, eid_err *err);
 
+/* --- live capture guidance ---------------------------------------------------
+ * While the camera runs, the app seals a frame {"photo"} to the authority with
+ * the associated data eid_quality_ad(nonce, ts) (a fresh nonce; ts within two
+ * minutes of the authority's clock) and gets the face engine's capture-quality
+ * verdict: {"faces", "ok", "reasons": [codes of eid_face_quality_code, or
+ * "no_face"]}. Nothing is stored or logged; the platform cannot see the frame. */
+size_t eid_quality_ad(const char *nonce, int64_t ts_ms, char *out, size_t cap);
+EID_MUST_CHECK eid_status eid_authority_capture_quality(eid_authority *a, const char *nonce,
+							int64_t ts_ms, const uint8_t *sealed,
+							size_t sealed_len, json_t **out,
+							eid_err *err);
+
 /* --- lifecycle and audit (flows 5, 6) ---------------------------------------
  * A card's status: "active", "suspended" (lost, may come back) or "revoked"
  * (for good: a revoked card cannot be made active again, EID_E_DENIED). Each
@@ -296,6 +308,10 @@ EID_MUST_CHECK eid_status eid_platform_terminal_state(eid_platform *p, const cha
  * entry's "rp" becomes {"id", "name"}. */
 EID_MUST_CHECK eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out,
 					       eid_err *err);
+
+/* Live capture guidance: the app's {"nonce", "ts", "sealed"}, relayed. */
+EID_MUST_CHECK eid_status eid_platform_capture_quality(eid_platform *p, const json_t *req,
+						       json_t **out, eid_err *err);
 
 /* "Revoke this device": the app's device-signed {"card_id", "nonce", "ts",
  * "device_sig"} (over eid_device_msg("revoke", ...)), relayed. */

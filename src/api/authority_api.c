@@ -115,6 +115,26 @@ static void post_verification(void *ctx, const eid_http_request *req, eid_http_r
 	api_reply(resp, 201, st, result, &err);
 }
 
+/* POST /internal/quality: a sealed frame for live guidance, from the platform */
+static void post_quality(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	authority_api *api = ctx;
+	eid_err err;
+	if (!from_platform(api, req, resp, "capture checks"))
+		return;
+	json_t *b = req->json;
+	size_t n = 0;
+	uint8_t *sealed = member_bytes(b, "sealed", 4u << 20, &n);
+	json_t *out = NULL;
+	eid_status st = sealed ? eid_authority_capture_quality(
+					 api->a, json_string_value(json_object_get(b, "nonce")),
+					 json_integer_value(json_object_get(b, "ts")), sealed, n,
+					 &out, &err)
+			       : eid_fail(&err, EID_E_FORMAT, "sealed must be base64url");
+	free(sealed);
+	api_reply(resp, 200, st, out, &err);
+}
+
 /* A device-signed request without a capture, from the platform alone. */
 typedef eid_status (*device_fn)(eid_authority *a, const eid_history_request *q, json_t **out,
 				eid_err *err);
@@ -184,6 +204,7 @@ static const eid_http_route routes[] = {
 	{"POST", "/internal/verifications", post_verification, 0, 24u << 20, 0},
 	{"POST", "/internal/history", post_history, 0, 8192, 0},
 	{"POST", "/internal/revoke", post_revoke, 0, 8192, 0},
+	{"POST", "/internal/quality", post_quality, 0, 8u << 20, 0},
 	{"POST", "/internal/passcode", post_passcode, 0, 24u << 20, 0},
 };
 

@@ -167,6 +167,15 @@ static void post_passcode(void *ctx, const eid_http_request *req, eid_http_respo
 	api_reply(resp, 200, st, out, &err);
 }
 
+/* POST /v1/quality: a sealed camera frame for live guidance, relayed */
+static void post_quality(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_capture_quality(ctx, req->json, &out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
 /* POST /v1/revoke: "revoke this device", device-signed, relayed */
 static void post_revoke(void *ctx, const eid_http_request *req, eid_http_response *resp)
 {
@@ -215,6 +224,7 @@ static void get_qr(void *ctx, const eid_http_request *req, eid_http_response *re
 static const eid_http_route routes[] = {
 	{"GET", "/v1/qr", get_qr, 0, 0, 0},
 	{"POST", "/v1/revoke", post_revoke, 0, 4096, 0},
+	{"POST", "/v1/quality", post_quality, 0, 4u << 20, 0},
 	{"POST", "/v1/terminal/signin", post_terminal_signin, 0, 4096, 0},
 	{"POST", "/v1/terminal/enrolments/{sid}/state", post_terminal_state, 0, 4096, 0},
 	{"POST", "/v1/terminal/enrolments", post_terminal_enrolment, 0, 4096, 0},

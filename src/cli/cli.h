@@ -46,6 +46,7 @@ int cmd_authority_revoke(int argc, char **argv);
 int cmd_authority_suspend(int argc, char **argv);
 int cmd_authority_resume(int argc, char **argv);
 int cmd_authority_audit_verify(int argc, char **argv);
+int cmd_authority_admin_token(int argc, char **argv);
 int cmd_platform_add_rp(int argc, char **argv);
 int cmd_platform_add_terminal(int argc, char **argv);
 int cmd_app_enrol(int argc, char **argv);

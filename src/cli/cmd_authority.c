@@ -1,9 +1,12 @@
-/* eid authority import */
+/* eid authority import, revoke, suspend, resume, audit-verify, admin-token */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cli.h"
+#include "eid/admin.h"
 #include "eid/svc.h"
 
 int cmd_authority_import(int argc, char **argv)
@@ -128,5 +131,33 @@ int cmd_authority_audit_verify(int argc, char **argv)
 		return 1;
 	}
 	printf("{\"ok\":true,\"checked\":%llu}\n", (unsigned long long)rows);
+	return 0;
+}
+
+int cmd_authority_admin_token(int argc, char **argv)
+{
+	eid_authority *a;
+	const char *extra;
+	const char *usage = "eid authority admin-token [--data DIR]";
+	int rc = open_with_arg(argc, argv, usage, &a, &extra);
+	if (rc)
+		return rc;
+	if (extra) {
+		eid_authority_close(a);
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	char token[EID_ADMIN_TOKEN_LEN + 1];
+	eid_err err;
+	eid_status st = eid_admin_token_new(a, token, &err);
+	eid_authority_close(a);
+	if (st) {
+		fprintf(stderr, "eid authority admin-token: %s (%s)\n", err.msg, eid_status_code(st));
+		return 1;
+	}
+	/* shown once: only its hash is kept */
+	printf("{\"admin_token\":\"%s\"}\n", token);
+	fflush(stdout);
+	sodium_memzero(token, sizeof(token));
 	return 0;
 }

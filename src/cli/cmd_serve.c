@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "eid/admin.h"
 #include "eid/api.h"
 
 static int port_arg(const char *s, uint16_t *out)
@@ -20,11 +22,15 @@ static int port_arg(const char *s, uint16_t *out)
 int cmd_serve(int argc, char **argv)
 {
 	const char *usage = "eid serve [--data DIR] [--role both|authority|platform] [--bind ADDR]\n"
-			    "          [--authority-port N] [--platform-port N] [--authority-url URL]\n"
-			    "          [--platform-key KEY (role authority: the platform's signing key)]";
+			    "          [--authority-port N] [--platform-port N] [--admin-port N]\n"
+			    "          [--authority-url URL]\n"
+			    "          [--platform-key KEY (role authority: the platform's signing key)]\n"
+			    "          [--web DIR (the web pages; default $EID_WEB or ./web)]";
 	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data";
 	const char *role = "both", *bind = "127.0.0.1", *authority_url = NULL, *platform_key = NULL;
+	const char *web = getenv("EID_WEB") ? getenv("EID_WEB") : "web";
 	uint16_t aport = 8441, pport = 8442;
+	uint16_t admin_port = 8443; /* the authority's admin console */
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int bad = 0;
@@ -38,12 +44,16 @@ int cmd_serve(int argc, char **argv)
 			bind = argv[++i];
 		else if (strcmp(a, "--authority-url") == 0)
 			authority_url = argv[++i];
+		else if (strcmp(a, "--web") == 0)
+			web = argv[++i];
 		else if (strcmp(a, "--platform-key") == 0)
 			platform_key = argv[++i];
 		else if (strcmp(a, "--authority-port") == 0)
 			bad = port_arg(argv[++i], &aport);
 		else if (strcmp(a, "--platform-port") == 0)
 			bad = port_arg(argv[++i], &pport);
+		else if (strcmp(a, "--admin-port") == 0)
+			bad = port_arg(argv[++i], &admin_port);
 		else
 			bad = 1;
 		if (bad) {
@@ -69,6 +79,7 @@ int cmd_serve(int argc, char **argv)
 	eid_authority *a = NULL;
 	eid_platform *p = NULL;
 	eid_http_server *as = NULL, *ps = NULL;
+	eid_http_server *admin = NULL;
 	char aurl[256];
 	/* the platform is opened first: the authority trusts its signing key */
 	eid_pubkey trusted;
@@ -93,14 +104,36 @@ int cmd_serve(int argc, char **argv)
 				authority_url = aurl;
 		}
 	}
+	struct stat wb;
+	const int have_web = stat(web, &wb) == 0 && S_ISDIR(wb.st_mode);
+	if (!have_web)
+		fprintf(stderr, "eid serve: no web pages at '%s' (--web DIR)\n", web);
+	if (!st && run_a) {
+		/* the administrator's console: a listener of its own (a firewall can
+		 * keep it off the network the platform faces), pages from --web */
+		eid_http_config cfg = {.name = "admin", .bind = bind, .port = admin_port,
+				       .web_dir = have_web ? web : NULL};
+		if (!(st = eid_api_admin_start(a, &cfg, &admin, &err))) {
+			printf("admin listening on %s\n", eid_http_server_url(admin));
+			if (have_web)
+				printf("admin page: %s/admin (token: eid authority admin-token)\n",
+				       eid_http_server_url(admin));
+		}
+	}
 	if (!st && run_p) {
-		eid_http_config cfg = {.name = "platform", .bind = bind, .port = pport};
+		/* the pages are the platform's: apps, terminals and desks talk to it */
+		eid_http_config cfg = {.name = "platform", .bind = bind, .port = pport,
+				       .web_dir = have_web ? web : NULL};
 		if (!authority_url)
 			authority_url = "http://127.0.0.1:8441";
 		if (!(st = eid_platform_set_authority_url(p, authority_url, &err)) &&
 		    !(st = eid_api_platform_start(p, &cfg, &ps, &err)))
 			printf("platform listening on %s (authority at %s)\n", eid_http_server_url(ps),
 			       authority_url);
+		if (!st && have_web)
+			printf("pages: %s/app (resident) %s/terminal %s/desk (relying party)\n",
+			       eid_http_server_url(ps), eid_http_server_url(ps),
+			       eid_http_server_url(ps));
 	}
 	fflush(stdout);
 	if (!st) {
@@ -111,6 +144,7 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "eid serve: %s (%s)\n", err.msg, eid_status_code(st));
 	}
 	eid_http_server_free(ps);
+	eid_http_server_free(admin);
 	eid_http_server_free(as);
 	eid_platform_close(p);
 	eid_authority_close(a);

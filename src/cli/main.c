@@ -20,6 +20,8 @@ static const struct cli_cmd commands[] = {
 	{"authority", "resume", cmd_authority_resume, "CARD_ID: make a suspended card active again"},
 	{"authority", "audit-verify", cmd_authority_audit_verify,
 	 "check the hash chain of the audit log (edits and deletions)"},
+	{"authority", "admin-token", cmd_authority_admin_token,
+	 "[--data DIR]: a new token for the admin console (printed once; replaces the old one)"},
 	{"platform", "add-rp", cmd_platform_add_rp,
 	 "--name N --level lightweight|full: register a relying party (credential printed once)"},
 	{"platform", "add-terminal", cmd_platform_add_terminal,

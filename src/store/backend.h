@@ -60,6 +60,23 @@ typedef struct eid_store_backend {
 	eid_status (*verification_add)(void *impl, const eid_verification_row *row, eid_err *err);
 	eid_status (*session_answer)(void *impl, const char *sid, const char *result, eid_err *err);
 	eid_status (*session_result)(void *impl, const char *sid, char **result_out, eid_err *err);
+	/* the administrator's view (counting queries, held import rows, token) */
+	eid_status (*audit_count)(void *impl, const char *event, int64_t since_ms,
+				  uint64_t *count_out, eid_err *err);
+	eid_status (*card_counts)(void *impl, eid_card_count *rows, size_t max, size_t *n_out,
+				  eid_err *err);
+	eid_status (*verification_counts)(void *impl, int64_t since_ms, uint64_t *yes_out,
+					  uint64_t *no_out, eid_err *err);
+	eid_status (*import_batch_add)(void *impl, const eid_import_batch_row *row, eid_err *err);
+	eid_status (*import_totals)(void *impl, eid_import_totals *out, eid_err *err);
+	eid_status (*held_import_add)(void *impl, const eid_held_import_row *row, eid_err *err);
+	eid_status (*held_import_list)(void *impl, eid_held_import_row *rows, size_t max,
+				       size_t *n_out, eid_err *err);
+	eid_status (*held_import_count)(void *impl, uint64_t *count_out, eid_err *err);
+	eid_status (*held_import_delete)(void *impl, const char *held_id, eid_err *err);
+	eid_status (*admin_token_set)(void *impl, const uint8_t hash[32], int64_t created_ms,
+				      eid_err *err);
+	eid_status (*admin_token_get)(void *impl, uint8_t hash_out[32], eid_err *err);
 } eid_store_backend;
 
 extern const eid_store_backend eid_store_sqlite;

@@ -40,6 +40,19 @@ static const char *const authority_migrations[] = {
 	"CREATE TABLE audit ("
 	"  seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, event TEXT NOT NULL,"
 	"  subject TEXT NOT NULL, data_hash BLOB NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL);",
+	/* 2: the administrator's console: import batches and their held rows
+	 * (no personal data), the admin token's hash, indexes for its counts */
+	"CREATE TABLE import_batches ("
+	"  batch_id TEXT PRIMARY KEY, source TEXT NOT NULL, row_count INTEGER NOT NULL,"
+	"  imported INTEGER NOT NULL, rejected INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE TABLE held_imports ("
+	"  held_id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, line INTEGER NOT NULL,"
+	"  code TEXT NOT NULL, reason TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE INDEX held_imports_time ON held_imports(created_ms);"
+	"CREATE TABLE admin_token ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1), hash BLOB NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE INDEX audit_event ON audit(event, time_ms);"
+	"CREATE INDEX verifications_time ON verifications(time_ms);",
 };
 
 static const char *const platform_migrations[] = {
@@ -834,6 +847,224 @@ static eid_status sq_session_result(void *impl, const char *sid, char **result_o
 	return *result_out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
 
+/* --- the administrator's view: counts only --------------------------------- */
+
+/* runs a statement whose one row is one count */
+static eid_status count_one(sq *q, sqlite3_stmt *st, uint64_t *out, const char *what,
+			    eid_err *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, what);
+}
+
+static eid_status sq_audit_count(void *impl, const char *event, int64_t since_ms,
+				 uint64_t *count_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "SELECT count(*) FROM audit WHERE event = ? AND time_ms >= ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "count audit entries");
+	sqlite3_bind_text(st, 1, event, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, since_ms);
+	return count_one(q, st, count_out, "count audit entries", err);
+}
+
+static eid_status sq_card_counts(void *impl, eid_card_count *rows, size_t max, size_t *n_out,
+				 eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*n_out = 0;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT level, status, count(*) FROM cards GROUP BY level, status"
+			       " ORDER BY level, status",
+			       -1, &st, NULL))
+		return db_fail(q, err, "count cards");
+	int rc;
+	size_t n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+		eid_card_count *r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		col_text(st, 0, r->level, sizeof(r->level));
+		col_text(st, 1, r->status, sizeof(r->status));
+		r->count = (uint64_t)sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(q, err, "count cards");
+	*n_out = n;
+	return EID_OK;
+}
+
+static eid_status sq_verification_counts(void *impl, int64_t since_ms, uint64_t *yes_out,
+					 uint64_t *no_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*yes_out = *no_out = 0;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT coalesce(sum(result = 'yes'), 0), coalesce(sum(result = 'no'), 0)"
+			       " FROM verifications WHERE time_ms >= ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "count verifications");
+	sqlite3_bind_int64(st, 1, since_ms);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*yes_out = (uint64_t)sqlite3_column_int64(st, 0);
+		*no_out = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "count verifications");
+}
+
+static eid_status sq_import_batch_add(void *impl, const eid_import_batch_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO import_batches (batch_id, source, row_count, imported,"
+			       " rejected, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "record an import batch");
+	sqlite3_bind_text(st, 1, r->batch_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, r->rows);
+	sqlite3_bind_int64(st, 4, r->imported);
+	sqlite3_bind_int64(st, 5, r->rejected);
+	sqlite3_bind_int64(st, 6, r->created_ms);
+	return insert(q, st, "record an import batch", err);
+}
+
+static eid_status sq_import_totals(void *impl, eid_import_totals *out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT count(*), coalesce(sum(row_count), 0), coalesce(sum(imported), 0),"
+			       " coalesce(sum(rejected), 0) FROM import_batches",
+			       -1, &st, NULL))
+		return db_fail(q, err, "count import batches");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->batches = (uint64_t)sqlite3_column_int64(st, 0);
+		out->rows = (uint64_t)sqlite3_column_int64(st, 1);
+		out->imported = (uint64_t)sqlite3_column_int64(st, 2);
+		out->rejected = (uint64_t)sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "count import batches");
+}
+
+static eid_status sq_held_import_add(void *impl, const eid_held_import_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO held_imports (held_id, batch_id, line, code, reason,"
+			       " created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "hold an import row");
+	sqlite3_bind_text(st, 1, r->held_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->batch_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, r->line);
+	sqlite3_bind_text(st, 4, r->code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, r->created_ms);
+	return insert(q, st, "hold an import row", err);
+}
+
+static eid_status sq_held_import_list(void *impl, eid_held_import_row *rows, size_t max,
+				      size_t *n_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	*n_out = 0;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT held_id, batch_id, line, code, reason, created_ms FROM held_imports"
+			       " ORDER BY created_ms DESC, batch_id, line LIMIT ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "list held import rows");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	int rc;
+	size_t n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+		eid_held_import_row *r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		col_text(st, 0, r->held_id, sizeof(r->held_id));
+		col_text(st, 1, r->batch_id, sizeof(r->batch_id));
+		r->line = (unsigned)sqlite3_column_int64(st, 2);
+		col_text(st, 3, r->code, sizeof(r->code));
+		col_text(st, 4, r->reason, sizeof(r->reason));
+		r->created_ms = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(q, err, "list held import rows");
+	*n_out = n;
+	return EID_OK;
+}
+
+static eid_status sq_held_import_count(void *impl, uint64_t *count_out, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "SELECT count(*) FROM held_imports", -1, &st, NULL))
+		return db_fail(q, err, "count held import rows");
+	return count_one(q, st, count_out, "count held import rows", err);
+}
+
+static eid_status sq_held_import_delete(void *impl, const char *held_id, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "DELETE FROM held_imports WHERE held_id = ?", -1, &st, NULL))
+		return db_fail(q, err, "dismiss a held import row");
+	sqlite3_bind_text(st, 1, held_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "dismiss a held import row");
+	return sqlite3_changes(q->db) == 1 ? EID_OK
+					   : eid_fail(err, EID_E_NOT_FOUND, "no such held row");
+}
+
+static eid_status sq_admin_token_set(void *impl, const uint8_t hash[32], int64_t created_ms,
+				     eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO admin_token (id, hash, created_ms) VALUES (1, ?, ?)"
+			       " ON CONFLICT(id) DO UPDATE SET hash = excluded.hash,"
+			       " created_ms = excluded.created_ms",
+			       -1, &st, NULL))
+		return db_fail(q, err, "set the admin token");
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, created_ms);
+	return insert(q, st, "set the admin token", err);
+}
+
+static eid_status sq_admin_token_get(void *impl, uint8_t hash_out[32], eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	memset(hash_out, 0, 32);
+	if (sqlite3_prepare_v2(q->db, "SELECT hash FROM admin_token WHERE id = 1", -1, &st, NULL))
+		return db_fail(q, err, "read the admin token");
+	int rc = sqlite3_step(st);
+	const int ok = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32;
+	if (ok)
+		memcpy(hash_out, sqlite3_column_blob(st, 0), 32);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(q, err, "read the admin token");
+	return ok ? EID_OK : eid_fail(err, EID_E_NOT_FOUND, "no admin token is set");
+}
+
 const eid_store_backend eid_store_sqlite = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -870,4 +1101,15 @@ const eid_store_backend eid_store_sqlite = {
 	.verification_add = sq_verification_add,
 	.session_answer = sq_session_answer,
 	.session_result = sq_session_result,
+	.audit_count = sq_audit_count,
+	.card_counts = sq_card_counts,
+	.verification_counts = sq_verification_counts,
+	.import_batch_add = sq_import_batch_add,
+	.import_totals = sq_import_totals,
+	.held_import_add = sq_held_import_add,
+	.held_import_list = sq_held_import_list,
+	.held_import_count = sq_held_import_count,
+	.held_import_delete = sq_held_import_delete,
+	.admin_token_set = sq_admin_token_set,
+	.admin_token_get = sq_admin_token_get,
 };

@@ -422,3 +422,78 @@ eid_status eid_store_session_sealed(eid_store *st, const char *sid, uint8_t *out
 {
 	LOCKED(st, st->be->session_sealed(st->impl, sid, out, cap, len_out, err));
 }
+
+/* --- the administrator's view ---------------------------------------------- */
+
+eid_status eid_store_audit_count(eid_store *st, const char *event, int64_t since_ms,
+				 uint64_t *count_out, eid_err *err)
+{
+	*count_out = 0;
+	if (!event || !*event)
+		return eid_fail(err, EID_E_INVALID_ARG, "audit event is empty");
+	LOCKED(st, st->be->audit_count(st->impl, event, since_ms, count_out, err));
+}
+
+eid_status eid_store_card_counts(eid_store *st, eid_card_count *rows, size_t max, size_t *n_out,
+				 eid_err *err)
+{
+	LOCKED(st, st->be->card_counts(st->impl, rows, max, n_out, err));
+}
+
+eid_status eid_store_verification_counts(eid_store *st, int64_t since_ms, uint64_t *yes_out,
+					 uint64_t *no_out, eid_err *err)
+{
+	LOCKED(st, st->be->verification_counts(st->impl, since_ms, yes_out, no_out, err));
+}
+
+eid_status eid_store_import_batch_add(eid_store *st, const eid_import_batch_row *row,
+				      eid_err *err)
+{
+	if (!row->batch_id[0] || !row->source[0])
+		return eid_fail(err, EID_E_INVALID_ARG, "incomplete import batch row");
+	LOCKED(st, st->be->import_batch_add(st->impl, row, err));
+}
+
+eid_status eid_store_import_totals(eid_store *st, eid_import_totals *out, eid_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	LOCKED(st, st->be->import_totals(st->impl, out, err));
+}
+
+eid_status eid_store_held_import_add(eid_store *st, const eid_held_import_row *row, eid_err *err)
+{
+	if (!row->held_id[0] || !row->batch_id[0] || !row->code[0])
+		return eid_fail(err, EID_E_INVALID_ARG, "incomplete held import row");
+	LOCKED(st, st->be->held_import_add(st->impl, row, err));
+}
+
+eid_status eid_store_held_import_list(eid_store *st, eid_held_import_row *rows, size_t max,
+				      size_t *n_out, eid_err *err)
+{
+	*n_out = 0;
+	LOCKED(st, st->be->held_import_list(st->impl, rows, max, n_out, err));
+}
+
+eid_status eid_store_held_import_count(eid_store *st, uint64_t *count_out, eid_err *err)
+{
+	*count_out = 0;
+	LOCKED(st, st->be->held_import_count(st->impl, count_out, err));
+}
+
+eid_status eid_store_held_import_delete(eid_store *st, const char *held_id, eid_err *err)
+{
+	if (!held_id || !*held_id)
+		return eid_fail(err, EID_E_INVALID_ARG, "held row id is empty");
+	LOCKED(st, st->be->held_import_delete(st->impl, held_id, err));
+}
+
+eid_status eid_store_admin_token_set(eid_store *st, const uint8_t hash[32], int64_t created_ms,
+				     eid_err *err)
+{
+	LOCKED(st, st->be->admin_token_set(st->impl, hash, created_ms, err));
+}
+
+eid_status eid_store_admin_token_get(eid_store *st, uint8_t hash_out[32], eid_err *err)
+{
+	LOCKED(st, st->be->admin_token_get(st->impl, hash_out, err));
+}

@@ -28,9 +28,9 @@ eid_status svc_load_template(eid_authority *a, const char *person, const uint8_t
 	return st;
 }
 
-/* the capture's photo through the face engine -> its template */
-eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
-				   float out[EID_FACE_EMBEDDING_DIM], eid_err *err)
+/* the capture's photo (base64url JPEG/PNG) through the face engine into r */
+static eid_status capture_analyze(eid_authority *a, const char *photo_b64, eid_face_result *r,
+				  eid_err *err)
 {
 	const size_t len = strlen(photo_b64);
 	uint8_t *bytes = malloc(len + 1);
@@ -42,9 +42,6 @@ eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
 	if (!st)
 		st = eid_image_decode(bytes, n, &img, err);
 	free(bytes);
-	eid_face_result *r = st ? NULL : malloc(sizeof(*r));
-	if (!st && !r)
-		st = eid_fail(err, EID_E_NOMEM, "out of memory");
 	if (!st) {
 		eid_face_ctx *fc;
 		st = svc_face_acquire(a, NULL, &fc, err);
@@ -53,15 +50,76 @@ eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
 			svc_face_release(a, fc);
 		}
 	}
-	if (!st)
-		memcpy(out, r->embedding, sizeof(float) * EID_FACE_EMBEDDING_DIM);
-	if (r)
-		sodium_memzero(r, sizeof(*r));
-	free(r);
 	eid_image_release(&img);
 	return st;
 }
 
+/* the capture's photo through the face engine -> its template */
+eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
+				float out[EID_FACE_EMBEDDING_DIM], eid_err *err)
+{
+	eid_face_result *r = malloc(sizeof(*r));
+	if (!r)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	eid_status st = capture_analyze(a, photo_b64, r, err);
+	if (!st)
+		memcpy(out, r->embedding, sizeof(float) * EID_FACE_EMBEDDING_DIM);
+	sodium_memzero(r, sizeof(*r));
+	free(r);
+	return st;
+}
+
+size_t eid_quality_ad(const char *nonce, int64_t ts_ms, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "v1|quality|%s|%lld", nonce, (long long)ts_ms);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+eid_status eid_authority_capture_quality(eid_authority *a, const char *nonce, int64_t ts_ms,
+					 const uint8_t *sealed, size_t sealed_len, json_t **out,
+					 eid_err *err)
+{
+	*out = NULL;
+	char ad[128];
+	const size_t ad_len = nonce ? eid_quality_ad(nonce, ts_ms, ad, sizeof(ad)) : 0;
+	if (!ad_len || strlen(nonce) > 64)
+		return eid_fail(err, EID_E_INVALID_ARG, "nonce missing or too long");
+	eid_status st = svc_check_clock(ts_ms, err);
+	json_t *cap = NULL;
+	if (!st)
+		st = svc_unseal_json(a, ad, ad_len, sealed, sealed_len, &cap, err);
+	const char *photo = json_string_value(json_object_get(cap, "photo"));
+	if (!st && !photo)
+		st = eid_fail(err, EID_E_FORMAT, "the capture has no photo");
+	eid_face_result *r = st ? NULL : malloc(sizeof(*r));
+	if (!st && !r)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st)
+		st = capture_analyze(a, photo, r, err);
+	json_decref(cap);
+	json_t *reasons = json_array();
+	if (st == EID_E_NO_FACE) {
+		st = EID_OK;
+		json_array_append_new(reasons, json_string("no_face"));
+		*out = json_pack("{s:i, s:b, s:o}", "faces", 0, "ok", 0, "reasons", reasons);
+	} else if (!st) {
+		for (int q = 0; q < EID_FACE_Q_COUNT; q++)
+			if (r->quality.fails & (1u << q))
+				json_array_append_new(reasons,
+						      json_string(eid_face_quality_code(
+							      (eid_face_quality_reason)q)));
+		*out = json_pack("{s:i, s:b, s:o}", "faces", r->faces_found, "ok",
+				 r->quality.fails == 0, "reasons", reasons);
+	} else {
+		json_decref(reasons);
+	}
+	if (r)
+		sodium_memzero(r, sizeof(*r));
+	free(r);
+	if (!st && !*out)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	return st;
+}
 
 int64_t svc_now_ms(void)
 {

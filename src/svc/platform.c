@@ -543,6 +543,25 @@ static eid_status relay_device_request(eid_platform *p, const char *path, const 
 	return st;
 }
 
+eid_status eid_platform_capture_quality(eid_platform *p, const json_t *req, json_t **out,
+					eid_err *err)
+{
+	*out = NULL;
+	json_t *nonce = json_object_get(req, "nonce"), *ts = json_object_get(req, "ts"),
+	       *sealed = json_object_get(req, "sealed");
+	if (!json_is_object(req) || !json_is_string(nonce) || !json_is_integer(ts) ||
+	    !json_is_string(sealed))
+		return eid_fail(err, EID_E_INVALID_ARG,
+				"body must be {\"nonce\", \"ts\": integer, \"sealed\"}");
+	if (json_string_length(nonce) > 64)
+		return eid_fail(err, EID_E_INVALID_ARG, "nonce too long");
+	json_t *body = json_pack("{s:O, s:O, s:O}", "nonce", nonce, "ts", ts, "sealed", sealed);
+	eid_status st = body ? relay(p, "/internal/quality", body, out, err)
+			     : eid_fail(err, EID_E_NOMEM, "out of memory");
+	json_decref(body);
+	return st;
+}
+
 eid_status eid_platform_revoke_device(eid_platform *p, const json_t *req, json_t **out,
 				      eid_err *err)
 {

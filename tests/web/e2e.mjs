@@ -85,8 +85,9 @@ async function startServer(data) {
 async function launch(cameraFile) {
   const b = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${cameraFile}`, '--no-sandbox'],
+    // without a file, Chromium's fake camera shows a moving test pattern
+    args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--no-sandbox',
+      ...(cameraFile ? [`--use-file-for-fake-video-capture=${cameraFile}`] : [])],
   });
   browsers.push(b);
   return b;
@@ -227,7 +228,8 @@ async function main() {
   await phoneB.goto(platform + '/app');
   await phoneB.locator('#home').waitFor({ state: 'visible' });
   await phoneB.waitForFunction(() => document.querySelector('#light-cam video').videoWidth > 0);
-  await phoneB.waitForFunction(() => document.querySelector('#light-cam .guide').dataset.kind === 'ok');
+  ok('app: the face engine\'s guidance says the capture is good',
+    await visibleText(phoneB, '#light-cam .guide', 'Good: keep still'));
   await shot(phoneB, 'app-home');
   await phoneB.keyboard.press('Tab');
   ok('app: the keyboard reaches the ID number first', await phoneB.evaluate(() => document.activeElement.id) === 'light-id');
@@ -239,6 +241,16 @@ async function main() {
   await phoneB.fill('#light-id', B.id);
   await phoneB.keyboard.press('Enter');
   ok('app: lightweight card issued', await visibleText(phoneB, '#card-level', 'lightweight', 60000));
+
+  // ---- guidance with no face in view (Chromium's test pattern as the camera)
+  const browserN = await launch(null);
+  const nobody = await open(browserN, platform, PHONE, 'no face');
+  await nobody.goto(platform + '/app');
+  ok('app: with no face in view the guidance says so', await visibleText(nobody, '#light-cam .guide', 'No face found'));
+  await shot(nobody, 'app-guidance');
+  await nobody.fill('#light-id', B.id);
+  await nobody.click('#light-submit');
+  ok('app: no face refused, the advice next to the camera', await visibleText(nobody, '#light-cam-error', 'No face found'));
 
   // ---- the hotel desk: sign in, ask, and see the signed answer arrive
   const desk = await open(browserA, platform, DESKTOP, 'desk');

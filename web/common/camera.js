@@ -1,7 +1,8 @@
 // camera.js — live capture with getUserMedia and on-screen guidance.
-// The guidance runs on the preview in the browser (light, sharpness,
-// framing); the authority's face engine judges the capture itself and its
-// reason codes are turned into the same kind of advice (adviceFor).
+// Guidance comes from two places: the preview's light, measured here several
+// times a second, and every 1.5 s the authority's face engine on a frame
+// sealed to it (checker: a function from JPEG bytes to {"faces", "ok",
+// "reasons"}, see app.js); its reason codes become advice (adviceFor).
 
 const ADVICE = {
   no_face: 'No face found: look straight at the camera, inside the oval.',
@@ -30,6 +31,9 @@ export class Camera {
     this.probe = document.createElement('canvas');
     this.probe.width = 64;
     this.probe.height = 48;
+    this.checker = null;
+    this.verdict = null; // the face engine's last {ok, reasons, at}
+    this.checking = false;
   }
 
   async start() {
@@ -41,6 +45,8 @@ export class Camera {
     this.video.srcObject = this.stream;
     await this.video.play();
     this.timer = setInterval(() => this.advise(), 400);
+    this.lastCheck = 0;
+    this.verdict = null;
     this.advise();
   }
 
@@ -82,13 +88,32 @@ export class Camera {
     return { mean, detail: lap / n };
   }
 
+  // Asks the face engine about the current frame, at most one at a time.
+  async check() {
+    if (!this.checker || this.checking || Date.now() - this.lastCheck < 1500) return;
+    this.checking = true;
+    this.lastCheck = Date.now();
+    try {
+      const v = await this.checker(await this.capture());
+      if (v && this.stream) this.verdict = { ...v, at: Date.now() };
+    } catch {
+      this.verdict = null; // no engine advice: the light check still runs
+    } finally {
+      this.checking = false;
+    }
+  }
+
   advise() {
     const m = this.measure();
     if (!m) return this.say('Starting the camera…');
+    this.check();
     if (m.mean < 50) return this.say(ADVICE.too_dark, 'warn');
     if (m.mean > 215) return this.say(ADVICE.too_bright, 'warn');
-    if (m.detail < 4) return this.say('Nothing in view: look at the camera, inside the oval.', 'warn');
-    this.say('Good: keep your face inside the oval and look at the camera.', 'ok');
+    const v = this.verdict && Date.now() - this.verdict.at < 5000 ? this.verdict : null;
+    if (v && !v.ok) return this.say(ADVICE[v.reasons[0]] || ADVICE.no_face, 'warn');
+    if (!v && m.detail < 4) return this.say('Nothing in view: look at the camera, inside the oval.', 'warn');
+    if (!v) return this.say('Look at the camera, inside the oval…');
+    this.say('Good: keep still and look at the camera.', 'ok');
   }
 
   // The current frame as JPEG bytes, at the camera's own resolution.
