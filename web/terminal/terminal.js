@@ -59,6 +59,7 @@ $('#start-form').addEventListener('submit', async (ev) => {
     input.value = '';
     const link = eid.appLink('enrol', c.body.qr);
     eid.qrImage($('#qr-img'), link);
+    $('#qr-img').hidden = false;
     $('#qr-link').href = link;
     setState('Waiting for the resident…', '');
     eid.show('qr');
@@ -89,6 +90,7 @@ function watch(sid) {
     const o = OUTCOME[r.body.state];
     if (o) {
       clearInterval(poll);
+      $('#qr-img').hidden = true; // the session is over: its code is spent
       setState(...o);
     }
   }, 1000);
