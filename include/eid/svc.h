@@ -293,7 +293,10 @@ EID_MUST_CHECK eid_status eid_platform_terminal_claim(eid_platform *p, const cha
 						      eid_err *err);
 
 /* A terminal's page signs in: any request signed by a registered, active
- * terminal -> {"term_id", "name"}. */
+ * terminal -> {"term_id", "name", "officer"}. The page then puts the
+ * officer's badge number ("officer": 1-32 of [A-Za-z0-9-]) in every signed
+ * request; terminal_new records it in the platform's audit log with the
+ * session (event "terminal.session_opened", subject "TERM_ID:OFFICER"). */
 EID_MUST_CHECK eid_status eid_platform_terminal_signin(eid_platform *p, const json_t *signed_req,
 						       json_t **out, eid_err *err);
 /* What became of the terminal's own enrolment session sid (signed request):

@@ -636,6 +636,26 @@ const eid_pubkey *eid_platform_signing_key(const eid_platform *p)
 	return eid_key_pub(p->signing);
 }
 
+/* The officer a terminal's page names in its signed requests: 1-32 of
+ * [A-Za-z0-9-] (a badge number), or none. */
+static eid_status officer_of(const json_t *req, const char **out, eid_err *err)
+{
+	const json_t *o = json_object_get(req, "officer");
+	*out = NULL;
+	if (!o)
+		return EID_OK;
+	const char *s = json_string_value(o);
+	size_t n = s ? strlen(s) : 0;
+	int ok = n >= 1 && n <= 32;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		     (s[i] >= '0' && s[i] <= '9') || s[i] == '-';
+	if (!ok)
+		return eid_fail(err, EID_E_INVALID_ARG, "officer must be 1-32 of A-Z, a-z, 0-9, '-'");
+	*out = s;
+	return EID_OK;
+}
+
 /* The terminal that signed req, if registered, active and the request fresh. */
 static eid_status signed_by_terminal(eid_platform *p, const json_t *req, eid_terminal_row *t,
 				     eid_err *err)
@@ -668,7 +688,10 @@ eid_status eid_platform_terminal_new(eid_platform *p, const json_t *req, json_t 
 	*out = NULL;
 	eid_terminal_row t;
 	json_t *seal = NULL;
+	const char *officer;
 	eid_status st = signed_by_terminal(p, req, &t, err);
+	if (!st)
+		st = officer_of(req, &officer, err);
 	if (!st)
 		st = authority_key(p, "seal", &seal, err);
 	if (st)
@@ -682,7 +705,21 @@ eid_status eid_platform_terminal_new(eid_platform *p, const json_t *req, json_t 
 	snprintf(s.state, sizeof(s.state), "pending");
 	snprintf(s.level, sizeof(s.level), "full");
 	s.exp_ms = now_ms() + SESSION_MS;
-	if ((st = eid_store_session_add(p->store, &s, err))) {
+	/* who at the counter opened it, readable in the audit log (the log keeps
+	 * only a hash of the data: the session id) */
+	char who[EID_CREDENTIAL_ID_LEN + 40];
+	snprintf(who, sizeof(who), "%s:%s", t.term_id, officer ? officer : "-");
+	if (!st && !(st = eid_store_begin(p->store, err))) {
+		st = eid_store_session_add(p->store, &s, err);
+		if (!st)
+			st = eid_store_audit_append(p->store, "terminal.session_opened", who, s.sid,
+						    strlen(s.sid), NULL, err);
+		if (st)
+			eid_store_rollback(p->store);
+		else
+			st = eid_store_commit(p->store, err);
+	}
+	if (st) {
 		json_decref(seal);
 		return st;
 	}
@@ -737,10 +774,14 @@ eid_status eid_platform_terminal_signin(eid_platform *p, const json_t *req, json
 {
 	*out = NULL;
 	eid_terminal_row t;
+	const char *officer;
 	eid_status st = signed_by_terminal(p, req, &t, err);
+	if (!st)
+		st = officer_of(req, &officer, err);
 	if (st)
 		return st;
-	*out = json_pack("{s:s, s:s}", "term_id", t.term_id, "name", t.name);
+	*out = json_pack("{s:s, s:s, s:s}", "term_id", t.term_id, "name", t.name, "officer",
+			 officer ? officer : "");
 	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
 

@@ -4,6 +4,7 @@
  * "revoke this device". (tests/web/e2e.mjs drives the pages themselves.) */
 #include <jansson.h>
 #include <png.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,7 +238,8 @@ static void full_session(const eid_key *term, const char *term_id, const char *p
 			 const eid_key *phone, long *submit_status, char sid[64], json_t **card)
 {
 	long status;
-	json_t *s = terminal_call(term, term_id, "/v1/terminal/enrolments", json_object(), &status);
+	json_t *s = terminal_call(term, term_id, "/v1/terminal/enrolments",
+				  json_pack("{s:s}", "officer", "GZ-0421"), &status);
 	REQUIRE(status == 201);
 	snprintf(sid, 64, "%s", json_string_value(json_object_get(s, "sid")));
 	const char *nonce = json_string_value(json_object_get(s, "nonce"));
@@ -319,9 +321,14 @@ static void test_terminal_signin_and_outcome(void)
 	REQUIRE(eid_platform_add_terminal(plat, "Counter 4", pub, term2, &err) == EID_OK);
 
 	long status;
-	json_t *r = terminal_call(term, term_id, "/v1/terminal/signin", json_object(), &status);
+	json_t *r = terminal_call(term, term_id, "/v1/terminal/signin",
+				  json_pack("{s:s}", "officer", "GZ-0421"), &status);
 	CHECK(status == 200 && strcmp(json_string_value(json_object_get(r, "name")), "Counter 3") == 0);
+	CHECK(strcmp(json_string_value(json_object_get(r, "officer")), "GZ-0421") == 0);
 	json_decref(r);
+	json_decref(terminal_call(term, term_id, "/v1/terminal/signin",
+				  json_pack("{s:s}", "officer", "x'; DROP TABLE--"), &status));
+	CHECK(status == 400);
 	/* another key for that terminal id, an unknown id, no signature */
 	json_decref(terminal_call(other, term_id, "/v1/terminal/signin", json_object(), &status));
 	CHECK(status == 403);
@@ -351,6 +358,21 @@ static void test_terminal_signin_and_outcome(void)
 	snprintf(card_a, sizeof(card_a), "%s", json_string_value(json_object_get(card, "card_id")));
 	json_decref(card);
 	CHECK(strcmp(state_of(term, term_id, sid, &status), "enrolled") == 0);
+
+	/* the platform's audit log says which officer opened each session */
+	char path[160], q[256];
+	snprintf(path, sizeof(path), "%s/platform/platform.db", data);
+	snprintf(q, sizeof(q),
+		 "SELECT count(*) FROM audit WHERE event = 'terminal.session_opened' AND subject = "
+		 "'%s:GZ-0421'",
+		 term_id);
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	REQUIRE(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	REQUIRE(sqlite3_prepare_v2(db, q, -1, &stmt, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 2);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
 	eid_key_free(term);
 	eid_key_free(other);
 	eid_key_free(impostor);

@@ -164,12 +164,16 @@ async function main() {
   const pub = /--key (\S+)/.exec(command)[1];
   await terminal.fill('#signin-id', 'not-a-terminal');
   await terminal.press('#signin-id', 'Enter');
+  ok('terminal: a missing badge number is shown next to the field',
+    await visibleText(terminal, '#signin-officer-error', 'badge number'));
+  await terminal.fill('#signin-officer', 'GZ-0421');
+  await terminal.press('#signin-officer', 'Enter');
   ok('terminal: an unknown terminal ID is refused next to the field',
     await visibleText(terminal, '#signin-id-error', 'not registered'));
   const termId = JSON.parse(eid('platform', 'add-terminal', '--name', 'Tianhe police counter 3', '--key', pub, '--data', data)).terminal_id;
   await terminal.fill('#signin-id', termId);
   await terminal.press('#signin-id', 'Enter');
-  ok('terminal: signed in', await visibleText(terminal, '#term-who', 'Tianhe police counter 3'));
+  ok('terminal: signed in', await visibleText(terminal, '#term-who', 'Officer GZ-0421 at Tianhe police counter 3'));
   await terminal.fill('#start-id', '440106199001011234');
   await terminal.click('#start-submit');
   ok('terminal: a mistyped ID number is shown next to the field',

@@ -9,29 +9,33 @@ const statusLine = $('#term-status');
 let key = null, term = null, poll = null;
 
 async function signed(path, body) {
-  const obj = await eid.signObject(key, { ...body, term_id: term.term_id, ts: Date.now() });
+  const obj = await eid.signObject(key, { ...body, term_id: term.term_id, officer: term.officer, ts: Date.now() });
   return eid.call('POST', path, obj);
 }
 
 $('#signin-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  const input = $('#signin-id');
-  const id = input.value.trim();
-  if (!eid.fieldError(input, id ? null : 'Type the terminal ID the administrator gave you.')) return;
-  term = { term_id: id };
+  const input = $('#signin-id'), badge = $('#signin-officer');
+  const id = input.value.trim(), officer = badge.value.trim();
+  const ok = [
+    eid.fieldError(badge, /^[A-Za-z0-9-]{1,32}$/.test(officer) ? null : 'Your badge number: letters, digits and -.'),
+    eid.fieldError(input, id ? null : 'Type the terminal ID the administrator gave you.'),
+  ].every(Boolean);
+  if (!ok) return;
+  term = { term_id: id, officer };
   const r = await signed('/v1/terminal/signin', {});
   if (r.status !== 200) {
     term = null;
     eid.fieldError(input, r.status === 403 ? 'This browser\'s key is not registered for that terminal ID (or the terminal is inactive).' : eid.errorText(r));
     return;
   }
-  term = r.body;
+  term = { term_id: r.body.term_id, name: r.body.name, officer };
   await eid.stateSet('terminal', term);
   signedIn();
 });
 
 function signedIn() {
-  $('#term-who').textContent = `${term.name} (terminal ${term.term_id})`;
+  $('#term-who').textContent = `Officer ${term.officer} at ${term.name} (terminal ${term.term_id})`;
   eid.show('start');
 }
 
