@@ -357,10 +357,11 @@ async function main() {
   await shot(adminPage, 'admin-overview');
 
   // ---- every page at both sizes, and keyboard focus visible
-  for (const [path, name] of [['/app', 'app'], ['/terminal', 'terminal'], ['/desk', 'desk'], ['/', 'index']]) {
+  for (const [origin, path, name] of [[platform, '/app', 'app'], [platform, '/terminal', 'terminal'],
+    [platform, '/desk', 'desk'], [platform, '/', 'index'], [admin, '/admin', 'admin']]) {
     for (const device of [PHONE, DESKTOP]) {
-      const p = await open(browserB, platform, device, name + ' layout');
-      await p.goto(platform + path);
+      const p = await open(browserB, origin, device, name + ' layout');
+      await p.goto(origin + path);
       await p.waitForLoadState('networkidle');
       await noSidewaysScroll(p, name);
       if (device === PHONE && name !== 'app') await shot(p, `${name}-phone`);
