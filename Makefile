@@ -18,7 +18,7 @@ ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS += -lXNNPACK -lpthreadpool -ljansson -ljpeg -lpng -lexif -lsodium -lmicrohttpd -lcurl -lsqlite3 -lqrencode -lpthread -lm
+LDLIBS += -lXNNPACK -lpthreadpool -ljansson -ljpeg -lpng -lexif -lsodium -lcrypto -lmicrohttpd -lcurl -lsqlite3 -lqrencode -lpthread -lm
 
 LIB_SRC := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
@@ -48,7 +48,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libeid.a tests/test.h tests/refvec.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libeid.a tests/test.h tests/refvec.h tests/api/fixture.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libeid.a $(LDFLAGS) $(LDLIBS)
 

@@ -13,7 +13,7 @@ root=$(pwd)
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev nodejs npm
 libxnnpack-dev libpthreadpool-dev libjansson-dev libjpeg62-turbo-dev libpng-dev libexif-dev
-libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev"
+libsodium-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libqrencode-dev libssl-dev"
 
 [ "${1:-}" = "--browser" ] && PKGS="$PKGS chromium ffmpeg"
 

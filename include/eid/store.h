@@ -297,4 +297,52 @@ EID_MUST_CHECK eid_status eid_store_session_answer(eid_store *st, const char *si
 EID_MUST_CHECK eid_status eid_store_session_result(eid_store *st, const char *sid,
 						   char **result_out, eid_err *err);
 
+/* --- OpenID Connect (platform schema; docs/oidc.md) ---------------------------
+ * A client is a relying party (client_id = its rp_id) with redirect URIs, an
+ * authentication method and the level it requires. A grant follows one
+ * authorization request from the browser's arrival to the tokens. */
+typedef struct eid_oidc_client_row {
+	char client_id[48];
+	char redirect_uris[2048]; /* JSON array of exact URIs */
+	char auth_method[32];	  /* client_secret_basic | private_key_jwt | none */
+	char jwks[8192];	  /* JSON {"keys": [...]}, private_key_jwt only, else "" */
+	char scopes[256];	  /* allowed scopes, space-separated ("openid") */
+	char level[16];		  /* required level: lightweight | full */
+	int64_t created_ms;
+} eid_oidc_client_row;
+
+typedef struct eid_oidc_grant_row {
+	char sid[48]; /* the verification session behind it */
+	char client_id[48];
+	char redirect_uri[512];
+	char state[256];
+	char nonce[256];
+	char code_challenge[64]; /* S256; "" when the client sent none */
+	char scope[256];
+	uint8_t browser_hash[32]; /* BLAKE2b of the authorising browser's cookie */
+	char status[16]; /* pending, code, redeemed, denied, revoked */
+	uint8_t code_hash[32];
+	int64_t code_exp_ms;
+	uint8_t token_hash[32];
+	int64_t token_exp_ms;
+	char sub[64];  /* the authority's pairwise pseudonym */
+	char acr[16];  /* lightweight | full */
+	char amr[32];  /* "face" or "face pin" */
+	int64_t auth_time_ms;
+	int64_t created_ms;
+} eid_oidc_grant_row;
+
+EID_MUST_CHECK eid_status eid_store_oidc_client_add(eid_store *st, const eid_oidc_client_row *row,
+						    eid_err *err);
+EID_MUST_CHECK eid_status eid_store_oidc_client_get(eid_store *st, const char *client_id,
+						    eid_oidc_client_row *out, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_oidc_grant_add(eid_store *st, const eid_oidc_grant_row *row,
+						   eid_err *err);
+EID_MUST_CHECK eid_status eid_store_oidc_grant_get(eid_store *st, const char *sid,
+						   eid_oidc_grant_row *out, eid_err *err);
+/* Replaces the grant's row if its status is still `expected` (compare and
+ * set): EID_E_CONFLICT when another request moved it first. */
+EID_MUST_CHECK eid_status eid_store_oidc_grant_update(eid_store *st, const eid_oidc_grant_row *row,
+						      const char *expected, eid_err *err);
+
 #endif

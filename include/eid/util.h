@@ -18,6 +18,18 @@ EID_MUST_CHECK eid_status eid_file_read(const char *path, size_t max_bytes, uint
 EID_MUST_CHECK eid_status eid_file_write(const char *path, const void *data, size_t len,
 					 unsigned mode, eid_err *err);
 
+/* Key files: creates path with mode exactly 0600 (O_CREAT|O_EXCL|O_NOFOLLOW,
+ * then fchmod, so the umask does not matter; an existing file or a symlink is
+ * refused, never replaced), writes len bytes and fsyncs; on failure the new
+ * file is removed. The caller wipes its own copy of the data. */
+EID_MUST_CHECK eid_status eid_key_file_write(const char *path, const void *data, size_t len,
+					     eid_err *err);
+/* Reads a key file into buf (at most cap bytes): refuses a symlink, a
+ * non-regular file, a mode that lets group or others in (EID_E_INVALID_ARG,
+ * the message says "chmod 600") and a file longer than cap (EID_E_FORMAT). */
+EID_MUST_CHECK eid_status eid_key_file_read(const char *path, char *buf, size_t cap,
+					    size_t *len_out, eid_err *err);
+
 /* Monotonic clock in milliseconds. */
 double eid_now_ms(void);
 

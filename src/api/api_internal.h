@@ -10,4 +10,8 @@ int api_http_status(eid_status st);
 void api_reply(eid_http_response *resp, int ok_status, eid_status st, json_t *body,
 	       const eid_err *err);
 
+/* The OpenID Provider's routes (oidc_api.c), served by the platform listener. */
+extern const eid_http_route api_oidc_routes[];
+extern const size_t api_oidc_nroutes;
+
 #endif

@@ -245,8 +245,14 @@ eid_status eid_api_platform_start(eid_platform *p, const eid_http_config *cfg,
 {
 	eid_http_config c = *cfg;
 	c.auth = auth;
-	eid_status st = eid_http_server_new(&c, routes, sizeof(routes) / sizeof(routes[0]), p, out,
-					    err);
+	/* the platform's own routes, then the OpenID Provider's */
+	const size_t n = sizeof(routes) / sizeof(routes[0]);
+	eid_http_route all[sizeof(routes) / sizeof(routes[0]) + 16];
+	if (api_oidc_nroutes > 16)
+		return eid_fail(err, EID_E_INVALID_ARG, "too many OpenID routes");
+	memcpy(all, routes, sizeof(routes));
+	memcpy(all + n, api_oidc_routes, api_oidc_nroutes * sizeof(*all));
+	eid_status st = eid_http_server_new(&c, all, n + api_oidc_nroutes, p, out, err);
 	if (!st)
 		st = eid_platform_set_public_url(p, eid_http_server_url(*out), err);
 	return st;

@@ -49,6 +49,8 @@ int cmd_authority_audit_verify(int argc, char **argv);
 int cmd_authority_admin_token(int argc, char **argv);
 int cmd_platform_add_rp(int argc, char **argv);
 int cmd_platform_add_terminal(int argc, char **argv);
+int cmd_platform_add_oidc_client(int argc, char **argv);
+int cmd_platform_oidc_rotate_key(int argc, char **argv);
 int cmd_app_enrol(int argc, char **argv);
 int cmd_app_answer(int argc, char **argv);
 int cmd_app_history(int argc, char **argv);

@@ -59,6 +59,14 @@ typedef struct eid_store_backend {
 				     size_t *len_out, eid_err *err);
 	eid_status (*verification_add)(void *impl, const eid_verification_row *row, eid_err *err);
 	eid_status (*session_answer)(void *impl, const char *sid, const char *result, eid_err *err);
+	eid_status (*oidc_client_add)(void *impl, const eid_oidc_client_row *row, eid_err *err);
+	eid_status (*oidc_client_get)(void *impl, const char *client_id, eid_oidc_client_row *out,
+				      eid_err *err);
+	eid_status (*oidc_grant_add)(void *impl, const eid_oidc_grant_row *row, eid_err *err);
+	eid_status (*oidc_grant_get)(void *impl, const char *sid, eid_oidc_grant_row *out,
+				     eid_err *err);
+	eid_status (*oidc_grant_update)(void *impl, const eid_oidc_grant_row *row,
+					const char *expected, eid_err *err);
 	eid_status (*session_result)(void *impl, const char *sid, char **result_out, eid_err *err);
 	/* the administrator's view (counting queries, held import rows, token) */
 	eid_status (*audit_count)(void *impl, const char *event, int64_t since_ms,

@@ -72,6 +72,18 @@ static const char *const platform_migrations[] = {
 	/* 2: what a verification request is for, and at which level */
 	"ALTER TABLE sessions ADD COLUMN purpose TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE sessions ADD COLUMN level TEXT NOT NULL DEFAULT '';",
+	/* 3: OpenID Connect clients and grants */
+	"CREATE TABLE oidc_clients ("
+	"  client_id TEXT PRIMARY KEY REFERENCES relying_parties(rp_id), redirect_uris TEXT NOT NULL,"
+	"  auth_method TEXT NOT NULL, jwks TEXT NOT NULL, scopes TEXT NOT NULL,"
+	"  level TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+	"CREATE TABLE oidc_grants ("
+	"  sid TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,"
+	"  state TEXT NOT NULL, nonce TEXT NOT NULL, code_challenge TEXT NOT NULL,"
+	"  scope TEXT NOT NULL, browser_hash BLOB NOT NULL, status TEXT NOT NULL,"
+	"  code_hash BLOB NOT NULL, code_exp_ms INTEGER NOT NULL, token_hash BLOB NOT NULL,"
+	"  token_exp_ms INTEGER NOT NULL, sub TEXT NOT NULL, acr TEXT NOT NULL, amr TEXT NOT NULL,"
+	"  auth_time_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL);",
 };
 
 static eid_status db_fail(sq *q, eid_err *err, const char *what)
@@ -1065,6 +1077,160 @@ static eid_status sq_admin_token_get(void *impl, uint8_t hash_out[32], eid_err *
 	return ok ? EID_OK : eid_fail(err, EID_E_NOT_FOUND, "no admin token is set");
 }
 
+/* ---- OpenID Connect ---- */
+
+static eid_status sq_oidc_client_add(void *impl, const eid_oidc_client_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO oidc_clients (client_id, redirect_uris, auth_method, jwks,"
+			       " scopes, level, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "add an OpenID client");
+	sqlite3_bind_text(st, 1, r->client_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->redirect_uris, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, r->auth_method, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->jwks, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, r->scopes, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, r->level, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, r->created_ms);
+	return insert(q, st, "add an OpenID client", err);
+}
+
+static eid_status sq_oidc_client_get(void *impl, const char *client_id, eid_oidc_client_row *out,
+				     eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT client_id, redirect_uris, auth_method, jwks, scopes, level,"
+			       " created_ms FROM oidc_clients WHERE client_id = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read an OpenID client");
+	sqlite3_bind_text(st, 1, client_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, out->client_id, sizeof(out->client_id));
+		col_text(st, 1, out->redirect_uris, sizeof(out->redirect_uris));
+		col_text(st, 2, out->auth_method, sizeof(out->auth_method));
+		col_text(st, 3, out->jwks, sizeof(out->jwks));
+		col_text(st, 4, out->scopes, sizeof(out->scopes));
+		col_text(st, 5, out->level, sizeof(out->level));
+		out->created_ms = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such client");
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read an OpenID client");
+}
+
+/* the grant's columns after sid, in table order: bind from ?2, read from column 1 */
+static void grant_bind(sqlite3_stmt *st, const eid_oidc_grant_row *r)
+{
+	sqlite3_bind_text(st, 2, r->client_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, r->redirect_uri, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, r->nonce, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, r->code_challenge, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, r->scope, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 8, r->browser_hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 9, r->status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 10, r->code_hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 11, r->code_exp_ms);
+	sqlite3_bind_blob(st, 12, r->token_hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 13, r->token_exp_ms);
+	sqlite3_bind_text(st, 14, r->sub, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 15, r->acr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 16, r->amr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 17, r->auth_time_ms);
+	sqlite3_bind_int64(st, 18, r->created_ms);
+}
+
+static eid_status sq_oidc_grant_add(void *impl, const eid_oidc_grant_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO oidc_grants (sid, client_id, redirect_uri, state, nonce,"
+			       " code_challenge, scope, browser_hash, status, code_hash, code_exp_ms,"
+			       " token_hash, token_exp_ms, sub, acr, amr, auth_time_ms, created_ms)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+			       " ?15, ?16, ?17, ?18)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "add an OpenID grant");
+	sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
+	grant_bind(st, r);
+	return insert(q, st, "add an OpenID grant", err);
+}
+
+static eid_status sq_oidc_grant_get(void *impl, const char *sid, eid_oidc_grant_row *out,
+				    eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT sid, client_id, redirect_uri, state, nonce, code_challenge,"
+			       " scope, browser_hash, status, code_hash, code_exp_ms, token_hash,"
+			       " token_exp_ms, sub, acr, amr, auth_time_ms, created_ms"
+			       " FROM oidc_grants WHERE sid = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read an OpenID grant");
+	sqlite3_bind_text(st, 1, sid, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, out->sid, sizeof(out->sid));
+		col_text(st, 1, out->client_id, sizeof(out->client_id));
+		col_text(st, 2, out->redirect_uri, sizeof(out->redirect_uri));
+		col_text(st, 3, out->state, sizeof(out->state));
+		col_text(st, 4, out->nonce, sizeof(out->nonce));
+		col_text(st, 5, out->code_challenge, sizeof(out->code_challenge));
+		col_text(st, 6, out->scope, sizeof(out->scope));
+		copy_blob(st, 7, out->browser_hash);
+		col_text(st, 8, out->status, sizeof(out->status));
+		copy_blob(st, 9, out->code_hash);
+		out->code_exp_ms = sqlite3_column_int64(st, 10);
+		copy_blob(st, 11, out->token_hash);
+		out->token_exp_ms = sqlite3_column_int64(st, 12);
+		col_text(st, 13, out->sub, sizeof(out->sub));
+		col_text(st, 14, out->acr, sizeof(out->acr));
+		col_text(st, 15, out->amr, sizeof(out->amr));
+		out->auth_time_ms = sqlite3_column_int64(st, 16);
+		out->created_ms = sqlite3_column_int64(st, 17);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such grant");
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read an OpenID grant");
+}
+
+static eid_status sq_oidc_grant_update(void *impl, const eid_oidc_grant_row *r,
+				       const char *expected, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "UPDATE oidc_grants SET client_id = ?2, redirect_uri = ?3, state = ?4,"
+			       " nonce = ?5, code_challenge = ?6, scope = ?7, browser_hash = ?8,"
+			       " status = ?9, code_hash = ?10, code_exp_ms = ?11, token_hash = ?12,"
+			       " token_exp_ms = ?13, sub = ?14, acr = ?15, amr = ?16,"
+			       " auth_time_ms = ?17, created_ms = ?18 WHERE sid = ?1 AND status = ?19",
+			       -1, &st, NULL))
+		return db_fail(q, err, "update an OpenID grant");
+	sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
+	grant_bind(st, r);
+	sqlite3_bind_text(st, 19, expected, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "update an OpenID grant");
+	return sqlite3_changes(q->db) == 1
+		       ? EID_OK
+		       : eid_fail(err, EID_E_CONFLICT, "the grant is no longer %s", expected);
+}
+
 const eid_store_backend eid_store_sqlite = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -1081,6 +1247,11 @@ const eid_store_backend eid_store_sqlite = {
 	.resident_count = sq_resident_count,
 	.rp_add = sq_rp_add,
 	.rp_get = sq_rp_get,
+	.oidc_client_add = sq_oidc_client_add,
+	.oidc_client_get = sq_oidc_client_get,
+	.oidc_grant_add = sq_oidc_grant_add,
+	.oidc_grant_get = sq_oidc_grant_get,
+	.oidc_grant_update = sq_oidc_grant_update,
 	.terminal_add = sq_terminal_add,
 	.terminal_get = sq_terminal_get,
 	.session_add = sq_session_add,

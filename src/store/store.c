@@ -497,3 +497,31 @@ eid_status eid_store_admin_token_get(eid_store *st, uint8_t hash_out[32], eid_er
 {
 	LOCKED(st, st->be->admin_token_get(st->impl, hash_out, err));
 }
+
+eid_status eid_store_oidc_client_add(eid_store *st, const eid_oidc_client_row *row, eid_err *err)
+{
+	LOCKED(st, st->be->oidc_client_add(st->impl, row, err));
+}
+
+eid_status eid_store_oidc_client_get(eid_store *st, const char *client_id,
+				     eid_oidc_client_row *out, eid_err *err)
+{
+	LOCKED(st, st->be->oidc_client_get(st->impl, client_id, out, err));
+}
+
+eid_status eid_store_oidc_grant_add(eid_store *st, const eid_oidc_grant_row *row, eid_err *err)
+{
+	LOCKED(st, st->be->oidc_grant_add(st->impl, row, err));
+}
+
+eid_status eid_store_oidc_grant_get(eid_store *st, const char *sid, eid_oidc_grant_row *out,
+				    eid_err *err)
+{
+	LOCKED(st, st->be->oidc_grant_get(st->impl, sid, out, err));
+}
+
+eid_status eid_store_oidc_grant_update(eid_store *st, const eid_oidc_grant_row *row,
+				       const char *expected, eid_err *err)
+{
+	LOCKED(st, st->be->oidc_grant_update(st->impl, row, expected, err));
+}

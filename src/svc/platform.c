@@ -13,18 +13,8 @@
 #include "eid/store.h"
 #include "eid/svc.h"
 #include "keydir.h"
+#include "svc_internal.h"
 
-struct eid_platform {
-	eid_key *signing;
-	eid_store *store;
-	char *authority_url;
-	char public_url[256];
-	/* the authority's published keys, fetched at most once a minute for
-	 * the sealing key every enrolment session hands out */
-	pthread_mutex_t keys_lock;
-	json_t *authority_keys;
-	int64_t keys_fetched_ms;
-};
 
 #define AUTHORITY_KEYS_TTL_MS (60 * 1000)
 
@@ -56,7 +46,8 @@ eid_status eid_platform_open(const char *data_dir, const char *authority_url, ei
 	if (!p->authority_url)
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
 	if (st || (st = svc_key_load_or_create(keys, "signing", EID_KEY_ED25519, &p->signing, err)) ||
-	    (st = eid_store_open(db, EID_SCHEMA_PLATFORM, &p->store, err))) {
+	    (st = eid_store_open(db, EID_SCHEMA_PLATFORM, &p->store, err)) ||
+	    (st = svc_oidc_open(dir, &p->oidc, err))) {
 		eid_err_prefix(err, "cannot open the platform in '%s'", data_dir);
 		eid_platform_close(p);
 		return st;
@@ -69,6 +60,7 @@ void eid_platform_close(eid_platform *p)
 {
 	if (!p)
 		return;
+	svc_oidc_close(p->oidc);
 	eid_store_close(p->store);
 	eid_key_free(p->signing);
 	free(p->authority_url);
@@ -118,7 +110,7 @@ static int good_text(const char *s, size_t max)
 	return 1;
 }
 
-static int level_rank(const char *level)
+int svc_level_rank(const char *level)
 {
 	return !level ? -1 : strcmp(level, "lightweight") == 0 ? 1 : strcmp(level, "full") == 0 ? 2 : -1;
 }
@@ -134,7 +126,7 @@ eid_status eid_platform_add_rp(eid_platform *p, const char *name, const char *ma
 {
 	if (!good_text(name, 100))
 		return eid_fail(err, EID_E_INVALID_ARG, "name must be 1-100 printable characters");
-	if (level_rank(max_level) < 0)
+	if (svc_level_rank(max_level) < 0)
 		return eid_fail(err, EID_E_INVALID_ARG, "level must be lightweight or full");
 	eid_rp_row row;
 	memset(&row, 0, sizeof(row));
@@ -216,13 +208,13 @@ eid_status eid_platform_verification_new(eid_platform *p, const char *rp_id, con
 	*out = NULL;
 	if (!good_text(purpose, 200))
 		return eid_fail(err, EID_E_INVALID_ARG, "purpose must be 1-200 printable characters");
-	if (level_rank(level) < 0)
+	if (svc_level_rank(level) < 0)
 		return eid_fail(err, EID_E_INVALID_ARG, "level must be lightweight or full");
 	eid_rp_row rp;
 	eid_status st = eid_store_rp_get(p->store, rp_id, &rp, err);
 	if (st)
 		return st;
-	if (level_rank(level) > level_rank(rp.max_level))
+	if (svc_level_rank(level) > svc_level_rank(rp.max_level))
 		return eid_fail(err, EID_E_DENIED, "this relying party may not ask for level %s",
 				level);
 	eid_session_row s;

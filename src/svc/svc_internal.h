@@ -25,6 +25,27 @@ struct eid_authority {
 	pthread_cond_t face_free;
 };
 
+/* The platform (platform.c; oidc.c is its OpenID provider). */
+struct eid_platform {
+	eid_key *signing;
+	eid_store *store;
+	char *authority_url;
+	char public_url[256];
+	/* the authority's published keys, fetched at most once a minute for
+	 * the sealing key every enrolment session hands out */
+	pthread_mutex_t keys_lock;
+	json_t *authority_keys;
+	int64_t keys_fetched_ms;
+	struct svc_oidc *oidc; /* the OpenID provider's signing keys (oidc.c) */
+};
+
+/* "lightweight" 1, "full" 2, anything else -1 */
+int svc_level_rank(const char *level);
+/* The OpenID provider's keys in dir/oidc-keys (created on first open). */
+EID_MUST_CHECK eid_status svc_oidc_open(const char *platform_dir, struct svc_oidc **out,
+					eid_err *err);
+void svc_oidc_close(struct svc_oidc *o);
+
 /* The reference template of person from its KEK ciphertext. */
 EID_MUST_CHECK eid_status svc_load_template(eid_authority *a, const char *person, const uint8_t *ct,
 					    size_t ct_len, float tpl[EID_FACE_EMBEDDING_DIM],

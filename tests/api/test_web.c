@@ -13,11 +13,9 @@
 #include "eid/api.h"
 #include "eid/util.h"
 #include "test.h"
+#include "fixture.h"
 
-static char data[64], id_a[19];
-static eid_authority *auth;
-static eid_platform *plat;
-static eid_http_server *as, *ps;
+static fixture fx;
 static eid_pubkey seal_key;
 
 /* a request to the platform: status, body (NUL-terminated) and headers */
@@ -27,38 +25,17 @@ typedef struct reply {
 	size_t len;
 } reply;
 
-static size_t grow(char **buf, size_t *len, const char *p, size_t n)
-{
-	char *b = realloc(*buf, *len + n + 1);
-	REQUIRE(b);
-	memcpy(b + *len, p, n);
-	*len += n;
-	b[*len] = 0;
-	*buf = b;
-	return n;
-}
-
 static reply raw(const char *method, const char *path)
 {
-	char cmd[2048], out[128];
-	snprintf(out, sizeof(out), "%s/curl.out", data);
-	snprintf(cmd, sizeof(cmd),
-		 "curl -s -o '%s' -D - -w '%%{http_code}' -X %s '%s%s' 2>/dev/null", out, method,
-		 eid_http_server_url(ps), path);
-	reply r = {0};
-	FILE *p = popen(cmd, "r");
-	REQUIRE(p);
-	char buf[4096];
-	size_t n, hl = 0;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		grow(&r.headers, &hl, buf, n);
-	pclose(p);
-	REQUIRE(r.headers && hl >= 3);
-	r.status = strtol(r.headers + hl - 3, NULL, 10);
-	uint8_t *body;
+	char url[2048];
+	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(fx.ps), path);
+	eid_http_exchange x = {.method = method, .url = url};
 	eid_err err;
-	if (eid_file_read(out, 1u << 24, &body, &r.len, &err) == EID_OK)
-		r.body = (char *)body;
+	REQUIRE(eid_http_exchange_run(&x, &err) == EID_OK);
+	reply r = {.status = x.status, .len = x.reply_len};
+	r.body = x.reply_len ? strdup((const char *)x.reply) : NULL;
+	r.headers = strdup(x.reply_headers ? x.reply_headers : "");
+	eid_http_exchange_release(&x);
 	return r;
 }
 
@@ -71,7 +48,7 @@ static void reply_free(reply *r)
 static json_t *call(const char *method, const char *path, json_t *body, long *status)
 {
 	char url[512];
-	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(ps), path);
+	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(fx.ps), path);
 	json_t *out = NULL;
 	eid_err err;
 	REQUIRE(eid_http_call(method, url, body, 30.0, status, &out, &err) == EID_OK);
@@ -120,31 +97,9 @@ static char *seal_text(const char *ad, const char *text)
 
 static void test_setup(void)
 {
-	snprintf(data, sizeof(data), "/tmp/eid-web-XXXXXX");
-	REQUIRE(mkdtemp(data));
-	snprintf(id_a, 19, "44010619900101123");
-	id_a[17] = eid_id_check_char(id_a);
-	id_a[18] = 0;
-	char csv[128];
-	snprintf(csv, sizeof(csv), "%s/register.csv", data);
-	FILE *f = fopen(csv, "w");
-	REQUIRE(f);
-	fprintf(f, "id_number,name,birth_date,sex,address,photo\n");
-	fprintf(f, "%s,A,1990-01-01,M,x,%s/faces/dev/images/orl/s1/s1_01.png\n", id_a, test_shared());
-	fclose(f);
+	fixture_start(&fx, "web", "s1/s1_01.png", "web");
 	eid_err err;
-	REQUIRE(eid_authority_open(data, &auth, &err) == EID_OK);
-	eid_import_counts c;
-	REQUIRE(eid_authority_import(auth, csv, "models", NULL, &c, &err) == EID_OK);
-	REQUIRE(c.imported == 1);
-	REQUIRE(eid_platform_open(data, "http://127.0.0.1:9", &plat, &err) == EID_OK);
-	eid_http_config acfg = {.name = "authority", .quiet = 1};
-	REQUIRE(eid_api_authority_start(auth, eid_platform_signing_key(plat), &acfg, &as, &err) ==
-		EID_OK);
-	REQUIRE(eid_platform_set_authority_url(plat, eid_http_server_url(as), &err) == EID_OK);
-	eid_http_config pcfg = {.name = "platform", .quiet = 1, .web_dir = "web"};
-	REQUIRE(eid_api_platform_start(plat, &pcfg, &ps, &err) == EID_OK);
-	json_t *keys = eid_authority_key_set(auth), *k;
+	json_t *keys = eid_authority_key_set(fx.auth), *k;
 	size_t i;
 	json_array_foreach(json_object_get(keys, "keys"), i, k)
 	{
@@ -232,7 +187,7 @@ static json_t *terminal_call(const eid_key *term, const char *term_id, const cha
 	return call("POST", path, body, status);
 }
 
-/* a full enrolment session of term for id_a; the app's part is submitted with
+/* a full enrolment session of term for the resident; the app's part is submitted with
  * photo; answers the session id */
 static void full_session(const eid_key *term, const char *term_id, const char *photo,
 			 const eid_key *phone, long *submit_status, char sid[64], json_t **card)
@@ -246,7 +201,7 @@ static void full_session(const eid_key *term, const char *term_id, const char *p
 	const int64_t exp = json_integer_value(json_object_get(s, "exp"));
 	char ad[256], text[64], path[160];
 	eid_claim_ad(sid, nonce, exp, ad, sizeof(ad));
-	snprintf(text, sizeof(text), "{\"id_number\":\"%s\"}", id_a);
+	snprintf(text, sizeof(text), "{\"id_number\":\"%s\"}", fx.id);
 	char *claim = seal_text(ad, text);
 	snprintf(path, sizeof(path), "/v1/terminal/enrolments/%s/claim", sid);
 	json_decref(terminal_call(term, term_id, path, json_pack("{s:s}", "claim", claim), &status));
@@ -316,9 +271,9 @@ static void test_terminal_signin_and_outcome(void)
 	char pub[EID_PUBKEY_B64_LEN + 1], term_id[EID_CREDENTIAL_ID_LEN + 1],
 		term2[EID_CREDENTIAL_ID_LEN + 1];
 	REQUIRE(eid_pubkey_to_b64(eid_key_pub(term), pub, sizeof(pub), &err) == EID_OK);
-	REQUIRE(eid_platform_add_terminal(plat, "Counter 3", pub, term_id, &err) == EID_OK);
+	REQUIRE(eid_platform_add_terminal(fx.plat, "Counter 3", pub, term_id, &err) == EID_OK);
 	REQUIRE(eid_pubkey_to_b64(eid_key_pub(other), pub, sizeof(pub), &err) == EID_OK);
-	REQUIRE(eid_platform_add_terminal(plat, "Counter 4", pub, term2, &err) == EID_OK);
+	REQUIRE(eid_platform_add_terminal(fx.plat, "Counter 4", pub, term2, &err) == EID_OK);
 
 	long status;
 	json_t *r = terminal_call(term, term_id, "/v1/terminal/signin",
@@ -361,7 +316,7 @@ static void test_terminal_signin_and_outcome(void)
 
 	/* the platform's audit log says which officer opened each session */
 	char path[160], q[256];
-	snprintf(path, sizeof(path), "%s/platform/platform.db", data);
+	snprintf(path, sizeof(path), "%s/platform/platform.db", fx.data);
 	snprintf(q, sizeof(q),
 		 "SELECT count(*) FROM audit WHERE event = 'terminal.session_opened' AND subject = "
 		 "'%s:GZ-0421'",
@@ -412,7 +367,7 @@ static void test_revoke_this_device(void)
 	CHECK(device_call("/v1/history", "history", phone_a, card_a, "h1") == 200);
 	CHECK(device_call("/v1/revoke", "revoke", phone_a, card_a, "r3") == 200);
 	eid_card_row row;
-	REQUIRE(eid_store_card_get(auth->store, card_a, &row, &err) == EID_OK);
+	REQUIRE(eid_store_card_get(fx.auth->store, card_a, &row, &err) == EID_OK);
 	CHECK(strcmp(row.status, "revoked") == 0);
 	/* revoked for good: the device can do nothing more with it */
 	CHECK(device_call("/v1/revoke", "revoke", phone_a, card_a, "r4") == 403);
@@ -485,13 +440,7 @@ static void test_capture_guidance(void)
 static void test_teardown(void)
 {
 	eid_key_free(phone_a);
-	eid_http_server_free(ps);
-	eid_http_server_free(as);
-	eid_platform_close(plat);
-	eid_authority_close(auth);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
-	CHECK(system(cmd) == 0);
+	fixture_stop(&fx);
 }
 
 TEST_MAIN(test_setup, test_static_pages, test_qr, test_terminal_signin_and_outcome,

@@ -119,6 +119,13 @@ $('#full-form').addEventListener('submit', (ev) => {
 // ---- verification ------------------------------------------------------------
 
 let request = null;
+let finish = false; // the request came from a sign-in page: go back to it after
+
+// Back to the OpenID Provider, which sends the browser on to the service.
+function backToService(declined) {
+  const sid = encodeURIComponent(request.sid);
+  setTimeout(() => { location.href = `/oidc/finish/${sid}${declined ? '?declined=1' : ''}`; }, 1200);
+}
 
 $('#consent-yes').addEventListener('click', async () => {
   $('#verify-for').textContent = `For ${request.rp.name}: ${request.purpose}`;
@@ -127,9 +134,10 @@ $('#consent-yes').addEventListener('click', async () => {
 });
 
 $('#consent-no').addEventListener('click', async () => {
-  request = null;
   history.replaceState(null, '', '/app');
   await outcome('Declined', '', 'You declined. Nothing was sent: the party that asked gets no answer.');
+  if (finish) backToService(true);
+  request = null;
 });
 
 $('#verify-cancel').addEventListener('click', () => $('#consent-no').click());
@@ -155,6 +163,10 @@ $('#verify-form').addEventListener('submit', (ev) => {
     else
       await outcome('Not verified', 'bad', `${request.rp.name} has been told: no. The face did not match` +
         (request.level === 'full' ? ', the passcode was wrong,' : '') + ' or the card does not reach this level.');
+    if (finish) {
+      $('#outcome-text').textContent += ` Returning to ${request.rp.name}…`;
+      backToService(false);
+    }
   });
 });
 
@@ -230,7 +242,8 @@ async function route() {
       return await view('enrol-full', 'full-cam');
     }
     if (hash.startsWith('verify=')) {
-      const p = await signedPayload(hash.slice(7), 'verify');
+      finish = hash.endsWith('&then=finish');
+      const p = await signedPayload(hash.slice(7).replace(/&then=finish$/, ''), 'verify');
       if (!card) throw new Error('You have no card on this device yet: enrol first.');
       const r = await eid.call('GET', `/v1/requests/${encodeURIComponent(p.sid)}`);
       if (r.status !== 200) throw new Error(eid.errorText(r));
