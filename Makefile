@@ -30,7 +30,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 FUZZ_REPLAY := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: all test test-san test-web screenshots bench fuzz clean models
+.PHONY: all test test-san test-web screenshots liveness-eval bench fuzz clean models
 all: $(BUILD)/eid
 
 $(BUILD)/libeid.a: $(LIB_OBJ)
@@ -70,6 +70,10 @@ test-web: $(BUILD)/eid
 # the same, refreshing the screenshots of docs/ and the README
 screenshots: $(BUILD)/eid
 	@BUILD=$(BUILD) node tests/web/e2e.mjs --screenshots docs/screenshots
+
+# APCER / BPCER of the liveness check on ../shared/faces/video-dev (docs/liveness.md)
+liveness-eval: $(BUILD)/eid
+	@sh tools/liveness-eval.sh $(BUILD)
 
 bench: $(BUILD)/eid
 	@BUILD=$(BUILD) sh tools/bench.sh

@@ -20,6 +20,7 @@ int cmd_face_embed(int argc, char **argv);
 int cmd_face_compare(int argc, char **argv);
 int cmd_face_eval(int argc, char **argv);
 int cmd_face_bench(int argc, char **argv);
+int cmd_face_liveness(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_bench_verify(int argc, char **argv);

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "eid/face.h"
+#include "eid/liveness.h"
 #include "eid/util.h"
 
 /* a JSON string literal, escaped by jansson */
@@ -490,6 +491,107 @@ int cmd_face_bench(int argc, char **argv)
 	}
 	free(t);
 	free(r);
+	stop(&c);
+	return rc;
+}
+
+/* eid face liveness --challenge left,right FRAME...: the active liveness
+ * check on a burst of frames in time order (the reference face is the first
+ * frame's, or --reference IMAGE); one JSON line per frame, then the verdict. */
+int cmd_face_liveness(int argc, char **argv)
+{
+	const char *usage = "eid face liveness --challenge MOVE[,MOVE...] [--reference IMAGE] "
+			    "FRAME... [--models DIR]\n  MOVE: left, right, up, down";
+	const char *challenge = NULL, *reference = NULL;
+	char *rest[4096];
+	int nrest = 0;
+	for (int i = 0; i < argc && nrest < 4096; i++) {
+		if (strcmp(argv[i], "--challenge") == 0 && i + 1 < argc)
+			challenge = argv[++i];
+		else if (strcmp(argv[i], "--reference") == 0 && i + 1 < argc)
+			reference = argv[++i];
+		else
+			rest[nrest++] = argv[i];
+	}
+	eid_move moves[EID_LIVENESS_MAX_MOVES];
+	size_t nmoves = 0;
+	char list[128];
+	snprintf(list, sizeof(list), "%s", challenge ? challenge : "");
+	for (char *save, *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+		const int v = eid_move_parse(m);
+		if (v < 0 || nmoves == EID_LIVENESS_MAX_MOVES) {
+			fprintf(stderr, "usage: %s\n", usage);
+			return 2;
+		}
+		moves[nmoves++] = (eid_move)v;
+	}
+	face_cli c;
+	if (!nmoves || parse(&c, nrest, rest, usage, 1, EID_LIVENESS_MAX_FRAMES))
+		return 2;
+	if (start(&c))
+		return 1;
+	eid_face_result *r = malloc(sizeof(*r));
+	eid_liveness_frame *frames = calloc((size_t)c.nargs, sizeof(*frames));
+	float ref[EID_FACE_EMBEDDING_DIM];
+	int have_ref = 0, rc = 0;
+	eid_err err;
+	if (!r || !frames) {
+		fprintf(stderr, "eid: out of memory\n");
+		rc = 1;
+	}
+	if (!rc && reference) {
+		eid_status st = analyze_file(c.fc, reference, r, &err);
+		if (st) {
+			json_error(stdout, reference, st, &err);
+			rc = 1;
+		} else {
+			memcpy(ref, r->embedding, sizeof(ref));
+			have_ref = 1;
+		}
+	}
+	for (int i = 0; !rc && i < c.nargs; i++) {
+		eid_status st = analyze_file(c.fc, c.args[i], r, &err);
+		if (st && st != EID_E_NO_FACE) {
+			json_error(stdout, c.args[i], st, &err);
+			rc = 1;
+			break;
+		}
+		eid_liveness_frame_from(st ? NULL : r, &frames[i]);
+		if (!st && !have_ref) {
+			memcpy(ref, r->embedding, sizeof(ref));
+			have_ref = 1;
+		}
+		printf("{\"frame\":");
+		json_str(stdout, c.args[i]);
+		if (st)
+			printf(",\"face\":false}\n");
+		else
+			printf(",\"face\":true,\"yaw\":%.1f,\"pitch\":%.1f,\"identity\":%.4f}\n",
+			       frames[i].yaw_deg, frames[i].pitch_deg,
+			       have_ref ? eid_face_score(r->embedding, ref) : 1.0);
+	}
+	if (!rc) {
+		eid_liveness_verdict v;
+		eid_status st = eid_liveness_check(frames, (size_t)c.nargs, moves, nmoves,
+						   have_ref ? ref : frames[0].embedding, NULL, &v,
+						   &err);
+		if (st) {
+			fprintf(stderr, "eid: %s (%s)\n", err.msg, eid_status_code(st));
+			rc = 1;
+		} else {
+			printf("{\"challenge\":\"%s\",\"pass\":%s,\"reason\":\"%s\",\"moves_done\":%zu,"
+			       "\"faces\":%zu,\"frames\":%d,\"min_identity\":%.4f,\"yaw\":[%.1f,%.1f],"
+			       "\"pitch\":[%.1f,%.1f],\"shape_change\":%.4f}\n",
+			       challenge, v.pass ? "true" : "false", v.reason ? v.reason : "",
+			       v.moves_done, v.faces, c.nargs, v.faces ? v.min_identity : 0.0,
+			       v.faces ? v.yaw_min : 0.0, v.faces ? v.yaw_max : 0.0,
+			       v.faces ? v.pitch_min : 0.0, v.faces ? v.pitch_max : 0.0,
+			       v.shape_change);
+			rc = v.pass ? 0 : 3;
+		}
+	}
+	free(r);
+	free(frames);
 	stop(&c);
 	return rc;
 }

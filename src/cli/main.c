@@ -13,6 +13,8 @@ static const struct cli_cmd commands[] = {
 	{"face", "compare", cmd_face_compare, "A B: similarity score of two photos"},
 	{"face", "eval", cmd_face_eval, "PAIRS.csv [--root DIR]: FTA, EER, TAR at FAR 1e-2/1e-3"},
 	{"face", "bench", cmd_face_bench, "IMAGE [--repeat N] [--threads T]: time per stage"},
+	{"face", "liveness", cmd_face_liveness,
+	 "--challenge left,right FRAME...: the active liveness check on a burst of frames"},
 	{"authority", "import", cmd_authority_import,
 	 "FILE.csv [--data DIR]: load register rows (id_number,name,birth_date,sex,address,photo)"},
 	{"authority", "revoke", cmd_authority_revoke, "CARD_ID: revoke a card for good (lost phone)"},
