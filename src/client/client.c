@@ -19,10 +19,11 @@ struct eid_app {
 	char dir[256]; /* "" for an app that keeps nothing on disk */
 	eid_key *device;
 	json_t *card;
-	/* the authority's sealing key, fetched once: answers may run in threads */
+	/* the authority's sealing key and the platform's signing key, fetched
+	 * once: answers may run in threads */
 	pthread_mutex_t lock;
-	eid_pubkey seal;
-	int have_seal;
+	eid_pubkey seal, platform_sig;
+	int have_seal, have_platform_sig;
 };
 
 struct eid_terminal {
@@ -89,8 +90,7 @@ static char *to_b64(const uint8_t *b, size_t n)
 	return s;
 }
 
-/* a QR payload's JSON (its signature is the platform's; the app trusts the
- * platform it talks to) */
+/* a QR payload's JSON, unchecked (app_payload checks the platform's signature) */
 static json_t *qr_payload(const char *qr)
 {
 	const size_t n = strlen(qr);
@@ -140,9 +140,10 @@ static eid_status seal_and_sign(const eid_key *device, const eid_pubkey *seal, c
 	return st;
 }
 
-/* the authority's key of the given use, as the platform relays it */
-static eid_status authority_key(const char *platform, const char *use, eid_key_type type,
-				eid_pubkey *out, eid_err *err)
+/* a published key of party ("authority", relayed by the platform, or
+ * "platform") with the given use */
+static eid_status published_key(const char *platform, const char *party, const char *use,
+				eid_key_type type, eid_pubkey *out, eid_err *err)
 {
 	json_t *keys;
 	eid_status st = post(platform, "/v1/keys", NULL, NULL, 200, &keys, err);
@@ -150,8 +151,8 @@ static eid_status authority_key(const char *platform, const char *use, eid_key_t
 		return st;
 	json_t *k;
 	size_t i;
-	st = eid_fail(err, EID_E_FORMAT, "the authority publishes no %s key", use);
-	json_array_foreach(json_object_get(json_object_get(keys, "authority"), "keys"), i, k)
+	st = eid_fail(err, EID_E_FORMAT, "the %s publishes no %s key", party, use);
+	json_array_foreach(json_object_get(json_object_get(keys, party), "keys"), i, k)
 	{
 		const char *u = json_string_value(json_object_get(k, "use"));
 		const char *x = json_string_value(json_object_get(k, "x"));
@@ -170,13 +171,47 @@ static eid_status app_seal_key(eid_app *app, eid_pubkey *out, eid_err *err)
 	eid_status st = EID_OK;
 	pthread_mutex_lock(&app->lock);
 	if (!app->have_seal)
-		st = authority_key(app->platform, "seal", EID_KEY_X25519, &app->seal, err);
+		st = published_key(app->platform, "authority", "seal", EID_KEY_X25519, &app->seal,
+				   err);
 	if (!st) {
 		app->have_seal = 1;
 		*out = app->seal;
 	}
 	pthread_mutex_unlock(&app->lock);
 	return st;
+}
+
+/* A QR payload of the given type, after checking the platform's signature on
+ * it: a forged code could otherwise send the resident's capture into another
+ * session or make the consent screen lie. */
+static eid_status app_payload(eid_app *app, const char *qr, const char *type, json_t **out,
+			      eid_err *err)
+{
+	*out = NULL;
+	eid_status st = EID_OK;
+	pthread_mutex_lock(&app->lock);
+	if (!app->have_platform_sig &&
+	    !(st = published_key(app->platform, "platform", "sig", EID_KEY_ED25519,
+				 &app->platform_sig, err)))
+		app->have_platform_sig = 1;
+	eid_pubkey key = app->platform_sig;
+	pthread_mutex_unlock(&app->lock);
+	if (st)
+		return st;
+	json_t *p = qr_payload(qr);
+	const char *t = json_string_value(json_object_get(p, "type"));
+	eid_keyring ring = {&key, 1};
+	if (!p || !t || strcmp(t, type) != 0) {
+		json_decref(p);
+		return eid_fail(err, EID_E_FORMAT, "not %s QR payload",
+				strcmp(type, "enrol") == 0 ? "an enrolment" : "a verification");
+	}
+	if (eid_verify_json(p, eid_keyring_lookup, &ring, NULL, err) != EID_OK) {
+		json_decref(p);
+		return eid_fail(err, EID_E_DENIED, "the QR code was not signed by this platform");
+	}
+	*out = p;
+	return EID_OK;
 }
 
 eid_status eid_app_new(const char *platform_url, eid_app **out, eid_err *err)
@@ -252,7 +287,10 @@ static eid_status save_card(eid_app *app, eid_err *err)
 eid_status eid_app_request_info(eid_app *app, const char *qr, json_t **info_out, eid_err *err)
 {
 	*info_out = NULL;
-	json_t *payload = qr_payload(qr);
+	json_t *payload;
+	eid_status st = app_payload(app, qr, "verify", &payload, err);
+	if (st)
+		return st;
 	const char *sid = json_string_value(json_object_get(payload, "sid"));
 	char path[128];
 	const int good = sid_ok(sid);
@@ -335,19 +373,17 @@ eid_status eid_app_enrol_full(eid_app *app, const char *qr, const char *mobile,
 			      const char *passcode, const uint8_t *photo, size_t photo_len,
 			      eid_err *err)
 {
-	json_t *session = qr_payload(qr);
-	const char *type = json_string_value(json_object_get(session, "type"));
-	if (!type || strcmp(type, "enrol") != 0) {
-		json_decref(session);
-		return eid_fail(err, EID_E_FORMAT, "not an enrolment QR payload");
-	}
+	json_t *session;
+	eid_status st = app_payload(app, qr, "enrol", &session, err);
+	if (st)
+		return st;
 	char *pic = to_b64(photo, photo_len);
 	json_t *capture = pic ? json_pack("{s:s, s:s, s:s}", "photo", pic, "mobile", mobile,
 					  "passcode", passcode)
 			      : NULL;
 	free(pic);
-	eid_status st = capture ? enrol(app, session, "full", capture, err)
-				: eid_fail(err, EID_E_NOMEM, "out of memory");
+	st = capture ? enrol(app, session, "full", capture, err)
+		     : eid_fail(err, EID_E_NOMEM, "out of memory");
 	json_decref(capture);
 	json_decref(session);
 	return st;
@@ -362,7 +398,10 @@ eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo, si
 		*body_out = NULL;
 	if (!app->card)
 		return eid_fail(err, EID_E_INVALID_ARG, "the app holds no card");
-	json_t *payload = qr_payload(qr);
+	json_t *payload;
+	eid_status pst = app_payload(app, qr, "verify", &payload, err);
+	if (pst)
+		return pst;
 	const char *sid = json_string_value(json_object_get(payload, "sid"));
 	if (!sid_ok(sid)) {
 		json_decref(payload);
@@ -544,7 +583,7 @@ eid_status eid_terminal_enrol(eid_terminal *t, const char *id_number, char **qr_
 	if (!sid || !nonce || !eid_claim_ad(sid, nonce, exp, ad, sizeof(ad)) || !text)
 		st = eid_fail(err, EID_E_FORMAT, "incomplete session or bad ID number");
 	if (!st)
-		st = authority_key(t->platform, "seal", EID_KEY_X25519, &seal, err);
+		st = published_key(t->platform, "authority", "seal", EID_KEY_X25519, &seal, err);
 	if (!st)
 		st = eid_seal(&seal, (const uint8_t *)ad, strlen(ad), (const uint8_t *)text,
 			      strlen(text), sealed, sizeof(sealed), &n, err);
@@ -600,7 +639,7 @@ eid_status eid_rp_result(const char *platform_url, const char *credential, const
 	if (!result)
 		st = eid_fail(err, EID_E_NOT_FOUND, "not answered yet");
 	if (!st)
-		st = authority_key(platform_url, "sig", EID_KEY_ED25519, &signing, err);
+		st = published_key(platform_url, "authority", "sig", EID_KEY_ED25519, &signing, err);
 	eid_keyring ring = {&signing, 1};
 	if (!st && eid_verify_json(result, eid_keyring_lookup, &ring, NULL, err) != EID_OK)
 		st = eid_fail(err, EID_E_FORMAT, "the answer is not signed by the authority");

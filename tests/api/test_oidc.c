@@ -515,6 +515,48 @@ static void test_private_key_jwt(void)
 	free(a);
 }
 
+/* the app checks the platform's signature on a QR payload before using it */
+static void test_forged_qr(void)
+{
+	char path[1024];
+	snprintf(path, sizeof(path),
+		 "/oidc/authorize?response_type=code&client_id=%s&redirect_uri=http%%3A%%2F%%2F127.0.0.1"
+		 "%%3A9%%2Fcb&scope=openid&code_challenge_method=S256&code_challenge=%s",
+		 basic_a.id, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	reply r = http("GET", path, NULL, NULL);
+	const char *qr = r.location + 8;
+	uint8_t raw[2048];
+	size_t n;
+	eid_err err;
+	REQUIRE(eid_b64url_decode(qr, strlen(qr), raw, sizeof(raw) - 1, &n, &err) == EID_OK);
+	json_t *p = json_loadb((const char *)raw, n, 0, NULL), *info;
+	REQUIRE(p);
+	/* the same payload signed by someone else's key */
+	eid_key *k;
+	REQUIRE(eid_key_new(EID_KEY_ED25519, &k, &err) == EID_OK);
+	json_object_del(p, "sig");
+	REQUIRE(eid_sign_json(k, p, &err) == EID_OK);
+	char *text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS), forged[2048];
+	REQUIRE(eid_b64url_encode((const uint8_t *)text, strlen(text), forged, sizeof(forged),
+				  &err) == EID_OK);
+	CHECK(eid_app_request_info(app, forged, &info, &err) == EID_E_DENIED);
+	json_t *ans;
+	CHECK(eid_app_answer(app, forged, photo, photo_len, NULL, &ans, NULL, &err) == EID_E_DENIED);
+	/* unsigned */
+	json_object_del(p, "sig");
+	free(text);
+	text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+	REQUIRE(eid_b64url_encode((const uint8_t *)text, strlen(text), forged, sizeof(forged),
+				  &err) == EID_OK);
+	CHECK(eid_app_request_info(app, forged, &info, &err) == EID_E_DENIED);
+	/* the real one still works */
+	CHECK(eid_app_request_info(app, qr, &info, &err) == EID_OK);
+	json_decref(info);
+	free(text);
+	json_decref(p);
+	eid_key_free(k);
+}
+
 static void test_teardown(void)
 {
 	eid_jose_key_free(jwt_key);
@@ -524,4 +566,4 @@ static void test_teardown(void)
 }
 
 TEST_MAIN(test_setup, test_discovery, test_code_flow, test_pairwise_subjects, test_refusals,
-	  test_private_key_jwt, test_teardown)
+	  test_private_key_jwt, test_forged_qr, test_teardown)
