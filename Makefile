@@ -78,7 +78,8 @@ liveness-eval: $(BUILD)/eid
 bench: $(BUILD)/eid
 	@BUILD=$(BUILD) sh tools/bench.sh
 
-FUZZ_CFLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -Itests -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -DEID_NO_TARGET_CLONES -Iinclude -Itests \
+	-fsanitize=fuzzer,address,undefined
 fuzz: $(patsubst tests/fuzz/fuzz_%.c,build-fuzz/fuzz_%,$(FUZZ_SRC))
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
 	@mkdir -p $(@D)

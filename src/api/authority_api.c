@@ -50,9 +50,7 @@ static int from_platform(const authority_api *api, const eid_http_request *req,
 	if (api->has_platform && json_is_object(req->json) &&
 	    eid_verify_json(req->json, eid_keyring_lookup, &ring, NULL, &err) == EID_OK)
 		return 1;
-	char msg[96];
-	snprintf(msg, sizeof(msg), "only the platform may relay %s", what);
-	eid_http_error(resp, 403, "denied", msg);
+	eid_http_error(resp, 403, "denied", "only the platform may relay %s", what);
 	return 0;
 }
 

@@ -205,9 +205,16 @@ static inline float binop(nn_op op, float u, float v)
 	}
 }
 
+/* elementwise loops: -O3 vectorises them, target_clones picks AVX2 where
+ * present (not in the libFuzzer build: clang cannot link its ifuncs there) */
+#ifdef EID_NO_TARGET_CLONES
+#define AVX2_CLONES
+#else
+#define AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
 /* The common broadcasts get contiguous loops; anything else the reference. */
-/* elementwise loops: -O3 vectorises them, target_clones picks AVX2 where present */
-__attribute__((target_clones("avx2", "default"))) void
+AVX2_CLONES void
 nn_fast_binary(nn_op op, const nn_tensor *a, const nn_tensor *b, nn_tensor *y, float lo, float hi)
 {
 	const size_t n = nn_shape_count(&y->shape), na = nn_shape_count(&a->shape),
@@ -249,7 +256,7 @@ nn_fast_binary(nn_op op, const nn_tensor *a, const nn_tensor *b, nn_tensor *y, f
 }
 
 /* alpha per channel (last dimension) or scalar: rows of contiguous channels */
-__attribute__((target_clones("avx2", "default"))) void
+AVX2_CLONES void
 nn_fast_prelu(const nn_tensor *x, const nn_tensor *alpha, nn_tensor *y)
 {
 	const size_t n = nn_shape_count(&x->shape), na = nn_shape_count(&alpha->shape);
