@@ -78,16 +78,29 @@ EID_MUST_CHECK eid_status eid_admin_import(eid_authority *a, const char *csv, si
 					   const char *models_dir, json_t **out, eid_err *err);
 
 /* The queue of held records, newest first, at most EID_ADMIN_HELD_MAX:
- *   {"total", "held": [{"id", "kind": "import_rejected", "batch", "line",
- *                       "code", "reason", "time"}]}
- * (duplicate holds of issue 6 will join it with another kind). */
+ *   {"total", "held": [{"id", "kind", "batch", "line", "code", "reason", "time"}]}
+ * kind "import_rejected" (a row refused at import: fix and import again,
+ * then dismiss) or "duplicate" (a row whose face matches registered
+ * residents, eid/dedup.h: accept or reject), which also carries
+ * "candidates": [{"person", "score"}] (opaque person ids, exact scores). */
 EID_MUST_CHECK eid_status eid_admin_held(eid_authority *a, json_t **out, eid_err *err);
-/* Removes one held row after the administrator dealt with it (audited as
- * "held.dismissed"); EID_E_NOT_FOUND if there is no such row. */
+/* Removes one held "import_rejected" row after the administrator dealt with
+ * it (audited as "held.dismissed"); EID_E_NOT_FOUND if there is no such row,
+ * EID_E_CONFLICT for a duplicate hold (those are accepted or rejected). */
 EID_MUST_CHECK eid_status eid_admin_held_dismiss(eid_authority *a, const char *id, eid_err *err);
+/* The administrator's decision on a duplicate hold, with a reason (1 to 200
+ * printable characters; its hash is chained in the audit log). accept: the
+ * held row becomes an active resident and joins the gallery ("held.accepted"
+ * and "register.imported"); reject: the held row and its record are deleted
+ * ("held.rejected"). Either removes the queue entry. EID_E_NOT_FOUND for no
+ * such duplicate hold, EID_E_INVALID_ARG for a bad reason. */
+EID_MUST_CHECK eid_status eid_admin_held_accept(eid_authority *a, const char *id,
+						const char *reason, eid_err *err);
+EID_MUST_CHECK eid_status eid_admin_held_reject(eid_authority *a, const char *id,
+						const char *reason, eid_err *err);
 
 /* The admin listener: /admin/v1/overview, /admin/v1/import, /admin/v1/held,
- * /admin/v1/held/{id}/dismiss, each behind "Authorization: Bearer TOKEN",
+ * /admin/v1/held/{id}/dismiss, .../accept, .../reject, each behind "Authorization: Bearer TOKEN",
  * plus the pages of cfg->web_dir (web/admin). cfg->auth is set here. */
 EID_MUST_CHECK eid_status eid_api_admin_start(eid_authority *a, const eid_http_config *cfg,
 					      eid_http_server **out, eid_err *err);

@@ -237,6 +237,44 @@ EID_MUST_CHECK eid_status eid_store_admin_token_set(eid_store *st, const uint8_t
 EID_MUST_CHECK eid_status eid_store_admin_token_get(eid_store *st, uint8_t hash_out[32],
 						    eid_err *err);
 
+/* Deduplication (issue 6). A register row whose face matches residents
+ * above the duplicate threshold is stored as a resident with status "held"
+ * (record and template under the KEK like any other) and queued in
+ * held_imports (code "duplicate"); this row links the queue entry to it:
+ * the held resident, the audit subject of its ID number (the keyed hash),
+ * the candidates' person ids (space-separated) and the best exact score. */
+typedef struct eid_dup_hold_row {
+	char held_id[48];
+	char person_id[48];
+	char subject[64];
+	char candidates[256];
+	double score;
+	int64_t created_ms;
+} eid_dup_hold_row;
+
+EID_MUST_CHECK eid_status eid_store_dup_hold_add(eid_store *st, const eid_dup_hold_row *row,
+						 eid_err *err);
+/* EID_E_NOT_FOUND when held_id is not a duplicate hold. */
+EID_MUST_CHECK eid_status eid_store_dup_hold_get(eid_store *st, const char *held_id,
+						 eid_dup_hold_row *out, eid_err *err);
+EID_MUST_CHECK eid_status eid_store_dup_hold_delete(eid_store *st, const char *held_id,
+						    eid_err *err);
+/* Calls fn for every resident whose status is `status` with its person id
+ * and template ciphertext, until fn returns nonzero. */
+EID_MUST_CHECK eid_status eid_store_resident_scan(eid_store *st, const char *status,
+						  int (*fn)(void *ctx, const char *person_id,
+							    const uint8_t *tpl, size_t tpl_len),
+						  void *ctx, eid_err *err);
+/* Moves a resident from status `from` to `to`: EID_E_NOT_FOUND if there is
+ * no such resident in `from`. */
+EID_MUST_CHECK eid_status eid_store_resident_set_status(eid_store *st, const char *person_id,
+							const char *from, const char *to,
+							eid_err *err);
+/* Deletes a resident that is still "held" (a rejected duplicate; nothing
+ * refers to it): EID_E_NOT_FOUND otherwise. */
+EID_MUST_CHECK eid_status eid_store_resident_delete_held(eid_store *st, const char *person_id,
+							 eid_err *err);
+
 /* --- relying parties, terminals, sessions (platform schema) ----------------
  * Text fields are bounded by the caller (the service checks them); secrets
  * are stored only as hashes. get: EID_E_NOT_FOUND when absent. */

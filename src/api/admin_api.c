@@ -128,11 +128,49 @@ static void post_dismiss(void *ctx, const eid_http_request *req, eid_http_respon
 	api_reply(resp, 200, st, out, &err);
 }
 
+/* POST /admin/v1/held/{id}/accept|reject {"reason"}: a duplicate hold's decision */
+static void decide(const eid_http_request *req, eid_http_response *resp, eid_authority *a,
+		   int accept)
+{
+	const char *id = eid_http_param(req, "id");
+	json_t *reason = json_object_get(req->json, "reason");
+	if (!json_is_object(req->json) || !json_is_string(reason)) {
+		eid_http_error(resp, 400, "invalid_argument", "reason must be a string");
+		return;
+	}
+	if (strlen(json_string_value(reason)) != json_string_length(reason)) {
+		eid_http_error(resp, 400, "invalid_argument", "reason holds control characters");
+		return;
+	}
+	eid_err err;
+	eid_status st = accept ? eid_admin_held_accept(a, id, json_string_value(reason), &err)
+			       : eid_admin_held_reject(a, id, json_string_value(reason), &err);
+	json_t *out = st ? NULL
+			 : json_pack("{s:s, s:s}", "id", id, "decision",
+				     accept ? "accepted" : "rejected");
+	if (!st)
+		eid_log(EID_LOG_INFO, "admin", accept ? "held.accepted" : "held.rejected", "held",
+			id, NULL);
+	api_reply(resp, 200, st, out, &err);
+}
+
+static void post_accept(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	decide(req, resp, ctx, 1);
+}
+
+static void post_reject(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	decide(req, resp, ctx, 0);
+}
+
 static const eid_http_route routes[] = {
 	{"GET", "/admin/v1/overview", get_overview, AUTH_ADMIN, 1024, 0},
 	{"POST", "/admin/v1/import", post_import, AUTH_ADMIN, EID_ADMIN_IMPORT_BYTES, 0},
 	{"GET", "/admin/v1/held", get_held, AUTH_ADMIN, 1024, 0},
 	{"POST", "/admin/v1/held/{id}/dismiss", post_dismiss, AUTH_ADMIN, 1024, 0},
+	{"POST", "/admin/v1/held/{id}/accept", post_accept, AUTH_ADMIN, 1024, 0},
+	{"POST", "/admin/v1/held/{id}/reject", post_reject, AUTH_ADMIN, 1024, 0},
 };
 
 eid_status eid_api_admin_start(eid_authority *a, const eid_http_config *cfg,

@@ -24,6 +24,7 @@ int cmd_face_liveness(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_bench_verify(int argc, char **argv);
+int cmd_bench_search(int argc, char **argv);
 
 /* The authority and the platform of data (a new directory), in this
  * process on loopback ephemeral ports, after importing the register csv
@@ -48,6 +49,7 @@ int cmd_authority_suspend(int argc, char **argv);
 int cmd_authority_resume(int argc, char **argv);
 int cmd_authority_audit_verify(int argc, char **argv);
 int cmd_authority_admin_token(int argc, char **argv);
+int cmd_authority_held(int argc, char **argv);
 int cmd_platform_add_rp(int argc, char **argv);
 int cmd_platform_add_terminal(int argc, char **argv);
 int cmd_platform_add_oidc_client(int argc, char **argv);

@@ -161,3 +161,57 @@ int cmd_authority_admin_token(int argc, char **argv)
 	sodium_memzero(token, sizeof(token));
 	return 0;
 }
+
+/* eid authority held list | accept ID --reason R | reject ID --reason R */
+int cmd_authority_held(int argc, char **argv)
+{
+	const char *usage = "eid authority held list | accept ID --reason R | reject ID --reason R"
+			    " [--data DIR]";
+	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data", *what = NULL,
+		   *id = NULL, *reason = NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--data") == 0 && v)
+			data = argv[++i];
+		else if (strcmp(a, "--reason") == 0 && v)
+			reason = argv[++i];
+		else if (a[0] != '-' && !what)
+			what = a;
+		else if (a[0] != '-' && !id)
+			id = a;
+		else {
+			fprintf(stderr, "eid authority held: bad option '%s'\nusage: %s\n", a, usage);
+			return 2;
+		}
+	}
+	const int list = what && strcmp(what, "list") == 0;
+	const int accept = what && strcmp(what, "accept") == 0;
+	if (!what || (!list && !accept && strcmp(what, "reject") != 0) || (list && (id || reason)) ||
+	    (!list && (!id || !reason))) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	eid_err err;
+	eid_authority *a;
+	eid_status st = eid_authority_open(data, &a, &err);
+	json_t *out = NULL;
+	if (!st && list)
+		st = eid_admin_held(a, &out, &err);
+	else if (!st)
+		st = accept ? eid_admin_held_accept(a, id, reason, &err)
+			    : eid_admin_held_reject(a, id, reason, &err);
+	eid_authority_close(a);
+	if (st) {
+		fprintf(stderr, "eid authority held: %s (%s)\n", err.msg, eid_status_code(st));
+		return 1;
+	}
+	if (list) {
+		char *text = json_dumps(out, JSON_COMPACT);
+		printf("%s\n", text ? text : "{}");
+		free(text);
+		json_decref(out);
+	} else {
+		printf("{\"id\":\"%s\",\"decision\":\"%s\"}\n", id, accept ? "accepted" : "rejected");
+	}
+	return 0;
+}

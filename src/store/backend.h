@@ -85,6 +85,18 @@ typedef struct eid_store_backend {
 	eid_status (*admin_token_set)(void *impl, const uint8_t hash[32], int64_t created_ms,
 				      eid_err *err);
 	eid_status (*admin_token_get)(void *impl, uint8_t hash_out[32], eid_err *err);
+	/* deduplication (issue 6): held duplicates, the gallery's templates */
+	eid_status (*dup_hold_add)(void *impl, const eid_dup_hold_row *row, eid_err *err);
+	eid_status (*dup_hold_get)(void *impl, const char *held_id, eid_dup_hold_row *out,
+				   eid_err *err);
+	eid_status (*dup_hold_delete)(void *impl, const char *held_id, eid_err *err);
+	eid_status (*resident_scan)(void *impl, const char *status,
+				    int (*fn)(void *ctx, const char *person_id, const uint8_t *tpl,
+					      size_t tpl_len),
+				    void *ctx, eid_err *err);
+	eid_status (*resident_set_status)(void *impl, const char *person_id, const char *from,
+					  const char *to, eid_err *err);
+	eid_status (*resident_delete_held)(void *impl, const char *person_id, eid_err *err);
 } eid_store_backend;
 
 extern const eid_store_backend eid_store_sqlite;

@@ -53,6 +53,12 @@ static const char *const authority_migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1), hash BLOB NOT NULL, created_ms INTEGER NOT NULL);"
 	"CREATE INDEX audit_event ON audit(event, time_ms);"
 	"CREATE INDEX verifications_time ON verifications(time_ms);",
+	/* 3: deduplication (issue 6): the held table of migration 1 links a
+	 * queue entry to its held resident; the status index for the gallery */
+	"ALTER TABLE held ADD COLUMN held_id TEXT;"
+	"ALTER TABLE held ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
+	"CREATE UNIQUE INDEX held_by_id ON held(held_id);"
+	"CREATE INDEX residents_status ON residents(status);",
 };
 
 static const char *const platform_migrations[] = {
@@ -1077,6 +1083,129 @@ static eid_status sq_admin_token_get(void *impl, uint8_t hash_out[32], eid_err *
 	return ok ? EID_OK : eid_fail(err, EID_E_NOT_FOUND, "no admin token is set");
 }
 
+/* ---- deduplication (issue 6) ---- */
+
+static eid_status sq_dup_hold_add(void *impl, const eid_dup_hold_row *r, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "INSERT INTO held (held_id, person_id, subject, candidate, score, reason,"
+			       " created_ms) VALUES (?, ?, ?, ?, ?, 'duplicate', ?)",
+			       -1, &st, NULL))
+		return db_fail(q, err, "hold a duplicate");
+	sqlite3_bind_text(st, 1, r->held_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->person_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, r->subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, r->candidates, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 5, r->score);
+	sqlite3_bind_int64(st, 6, r->created_ms);
+	return insert(q, st, "hold a duplicate", err);
+}
+
+static eid_status sq_dup_hold_get(void *impl, const char *held_id, eid_dup_hold_row *out,
+				  eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT held_id, person_id, subject, candidate, score, created_ms"
+			       " FROM held WHERE held_id = ?",
+			       -1, &st, NULL))
+		return db_fail(q, err, "read a duplicate hold");
+	sqlite3_bind_text(st, 1, held_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, out->held_id, sizeof(out->held_id));
+		col_text(st, 1, out->person_id, sizeof(out->person_id));
+		col_text(st, 2, out->subject, sizeof(out->subject));
+		col_text(st, 3, out->candidates, sizeof(out->candidates));
+		out->score = sqlite3_column_double(st, 4);
+		out->created_ms = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such duplicate hold");
+	return rc == SQLITE_ROW ? EID_OK : db_fail(q, err, "read a duplicate hold");
+}
+
+static eid_status sq_dup_hold_delete(void *impl, const char *held_id, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "DELETE FROM held WHERE held_id = ?", -1, &st, NULL))
+		return db_fail(q, err, "delete a duplicate hold");
+	sqlite3_bind_text(st, 1, held_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "delete a duplicate hold");
+	return sqlite3_changes(q->db) == 1 ? EID_OK
+					   : eid_fail(err, EID_E_NOT_FOUND, "no such duplicate hold");
+}
+
+static eid_status sq_resident_scan(void *impl, const char *status,
+				   int (*fn)(void *ctx, const char *person_id, const uint8_t *tpl,
+					     size_t tpl_len),
+				   void *ctx, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "SELECT person_id, template_ct FROM residents WHERE status = ?"
+			       " ORDER BY created_ms, person_id",
+			       -1, &st, NULL))
+		return db_fail(q, err, "scan residents");
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char person[48];
+		col_text(st, 0, person, sizeof(person));
+		const int n = sqlite3_column_bytes(st, 1);
+		if (fn(ctx, person, sqlite3_column_blob(st, 1), n > 0 ? (size_t)n : 0))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? EID_OK : db_fail(q, err, "scan residents");
+}
+
+static eid_status sq_resident_set_status(void *impl, const char *person_id, const char *from,
+					 const char *to, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db,
+			       "UPDATE residents SET status = ? WHERE person_id = ? AND status = ?", -1,
+			       &st, NULL))
+		return db_fail(q, err, "change a resident's status");
+	sqlite3_bind_text(st, 1, to, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, from, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "change a resident's status");
+	return sqlite3_changes(q->db) == 1
+		       ? EID_OK
+		       : eid_fail(err, EID_E_NOT_FOUND, "no such resident with status '%s'", from);
+}
+
+static eid_status sq_resident_delete_held(void *impl, const char *person_id, eid_err *err)
+{
+	sq *q = impl;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(q->db, "DELETE FROM residents WHERE person_id = ? AND status = 'held'",
+			       -1, &st, NULL))
+		return db_fail(q, err, "delete a held resident");
+	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, "delete a held resident");
+	return sqlite3_changes(q->db) == 1 ? EID_OK
+					   : eid_fail(err, EID_E_NOT_FOUND, "no such held resident");
+}
+
 /* ---- OpenID Connect ---- */
 
 static eid_status sq_oidc_client_add(void *impl, const eid_oidc_client_row *r, eid_err *err)
@@ -1283,4 +1412,10 @@ const eid_store_backend eid_store_sqlite = {
 	.held_import_delete = sq_held_import_delete,
 	.admin_token_set = sq_admin_token_set,
 	.admin_token_get = sq_admin_token_get,
+	.dup_hold_add = sq_dup_hold_add,
+	.dup_hold_get = sq_dup_hold_get,
+	.dup_hold_delete = sq_dup_hold_delete,
+	.resident_scan = sq_resident_scan,
+	.resident_set_status = sq_resident_set_status,
+	.resident_delete_held = sq_resident_delete_held,
 };

@@ -498,6 +498,54 @@ eid_status eid_store_admin_token_get(eid_store *st, uint8_t hash_out[32], eid_er
 	LOCKED(st, st->be->admin_token_get(st->impl, hash_out, err));
 }
 
+eid_status eid_store_dup_hold_add(eid_store *st, const eid_dup_hold_row *row, eid_err *err)
+{
+	if (!row->held_id[0] || !row->person_id[0] || !row->subject[0])
+		return eid_fail(err, EID_E_INVALID_ARG, "incomplete duplicate hold row");
+	LOCKED(st, st->be->dup_hold_add(st->impl, row, err));
+}
+
+eid_status eid_store_dup_hold_get(eid_store *st, const char *held_id, eid_dup_hold_row *out,
+				  eid_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!held_id || !*held_id)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such duplicate hold");
+	LOCKED(st, st->be->dup_hold_get(st->impl, held_id, out, err));
+}
+
+eid_status eid_store_dup_hold_delete(eid_store *st, const char *held_id, eid_err *err)
+{
+	if (!held_id || !*held_id)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such duplicate hold");
+	LOCKED(st, st->be->dup_hold_delete(st->impl, held_id, err));
+}
+
+eid_status eid_store_resident_scan(eid_store *st, const char *status,
+				   int (*fn)(void *ctx, const char *person_id, const uint8_t *tpl,
+					     size_t tpl_len),
+				   void *ctx, eid_err *err)
+{
+	if (!status || !fn)
+		return eid_fail(err, EID_E_INVALID_ARG, "resident scan needs a status and a callback");
+	LOCKED(st, st->be->resident_scan(st->impl, status, fn, ctx, err));
+}
+
+eid_status eid_store_resident_set_status(eid_store *st, const char *person_id, const char *from,
+					 const char *to, eid_err *err)
+{
+	if (!person_id || !from || !to)
+		return eid_fail(err, EID_E_INVALID_ARG, "resident status change is incomplete");
+	LOCKED(st, st->be->resident_set_status(st->impl, person_id, from, to, err));
+}
+
+eid_status eid_store_resident_delete_held(eid_store *st, const char *person_id, eid_err *err)
+{
+	if (!person_id || !*person_id)
+		return eid_fail(err, EID_E_NOT_FOUND, "no such held resident");
+	LOCKED(st, st->be->resident_delete_held(st->impl, person_id, err));
+}
+
 eid_status eid_store_oidc_client_add(eid_store *st, const eid_oidc_client_row *row, eid_err *err)
 {
 	LOCKED(st, st->be->oidc_client_add(st->impl, row, err));

@@ -143,6 +143,30 @@ eid_status eid_admin_overview(eid_authority *a, int64_t now_ms, json_t **out, ei
 	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
 
+/* a duplicate hold's candidates (stored as "person:score ...") as
+ * item.candidates = [{"person", "score"}] */
+static eid_status held_candidates(eid_authority *a, const char *held_id, json_t *item,
+				  eid_err *err)
+{
+	eid_dup_hold_row dh;
+	eid_status st = eid_store_dup_hold_get(a->store, held_id, &dh, err);
+	if (st == EID_E_NOT_FOUND) /* decided since the list was read */
+		return EID_OK;
+	json_t *c = st ? NULL : json_array();
+	for (char *save = NULL, *t = c ? strtok_r(dh.candidates, " ", &save) : NULL; t;
+	     t = strtok_r(NULL, " ", &save)) {
+		char *colon = strrchr(t, ':');
+		if (!colon)
+			continue;
+		*colon = 0;
+		json_array_append_new(c, json_pack("{s:s, s:f}", "person", t, "score",
+						   strtod(colon + 1, NULL)));
+	}
+	if (c)
+		json_object_set_new(item, "candidates", c);
+	return st;
+}
+
 eid_status eid_admin_held(eid_authority *a, json_t **out, eid_err *err)
 {
 	*out = NULL;
@@ -155,14 +179,20 @@ eid_status eid_admin_held(eid_authority *a, json_t **out, eid_err *err)
 	if (!st)
 		st = eid_store_held_import_count(a->store, &total, err);
 	json_t *list = st ? NULL : json_array();
-	for (size_t i = 0; list && i < n; i++)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "id",
-						      rows[i].held_id, "kind", "import_rejected",
-						      "batch", rows[i].batch_id, "line",
-						      (json_int_t)rows[i].line, "code", rows[i].code,
-						      "reason", rows[i].reason, "time",
-						      (json_int_t)rows[i].created_ms));
+	for (size_t i = 0; list && !st && i < n; i++) {
+		const int dup = strcmp(rows[i].code, "duplicate") == 0;
+		json_t *item = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "id", rows[i].held_id,
+					 "kind", dup ? "duplicate" : "import_rejected", "batch",
+					 rows[i].batch_id, "line", (json_int_t)rows[i].line, "code",
+					 rows[i].code, "reason", rows[i].reason, "time",
+					 (json_int_t)rows[i].created_ms);
+		if (dup && item)
+			st = held_candidates(a, rows[i].held_id, item, err);
+		json_array_append_new(list, item);
+	}
 	free(rows);
+	if (st)
+		json_decref(list);
 	if (st)
 		return st;
 	*out = json_pack("{s:I, s:o*}", "total", (json_int_t)total, "held", list);
@@ -179,6 +209,11 @@ eid_status eid_admin_held_dismiss(eid_authority *a, const char *id, eid_err *err
 		     (id[i] >= '0' && id[i] <= '9') || id[i] == '-' || id[i] == '_';
 	if (!ok)
 		return eid_fail(err, EID_E_NOT_FOUND, "no such held row");
+	eid_dup_hold_row dh;
+	eid_err ignore;
+	if (eid_store_dup_hold_get(a->store, id, &dh, &ignore) == EID_OK)
+		return eid_fail(err, EID_E_CONFLICT,
+				"a duplicate hold is accepted or rejected, not dismissed");
 	eid_status st = eid_store_begin(a->store, err);
 	if (st)
 		return st;

@@ -44,6 +44,7 @@ void eid_authority_close(eid_authority *a)
 {
 	if (!a)
 		return;
+	svc_dedup_free(a->dedup);
 	eid_store_close(a->store);
 	for (int i = 0; i < a->face_n; i++)
 		eid_face_ctx_free(a->face_ctx[i]);

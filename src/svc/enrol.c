@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "eid/log.h"
+#include "eid/dedup.h"
 #include "svc_internal.h"
 
 #define CARD_MS (365LL * 24 * 3600 * 1000)
@@ -125,6 +126,8 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 		st = svc_load_template(a, person, tpl_ct, tpl_len, ref, err);
 	if (!st)
 		st = svc_capture_template(a, photo, probe, err);
+	if (!st && !full) /* one person, one identity: not someone else's face (issue 6) */
+		st = eid_dedup_enrol_check(a, person, idh, probe, err);
 	json_decref(cap);
 	json_decref(claim);
 	double score = 0;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "eid/admin.h"
+#include "eid/dedup.h"
 #include "svc_internal.h"
 
 #define MAX_LINE 8192
@@ -91,9 +92,17 @@ static int64_t now_ms(void)
  * column's text; the message names the field, never a path or file name. */
 typedef eid_status (*photo_fn)(void *ctx, const char *name, eid_image *img, eid_err *err);
 
-/* One row: checks, face, encryption, storage, audit. */
+/* Where a row sits, for a duplicate hold's queue entry (eid/dedup.h). */
+typedef struct row_pos {
+	const char *batch;
+	int64_t batch_ms;
+	unsigned line;
+	int held; /* out: the row was held as a duplicate */
+} row_pos;
+
+/* One row: checks, face, 1:N search, encryption, storage, audit. */
 static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo_fn load,
-			     void *load_ctx, char person[48], eid_err *err)
+			     void *load_ctx, row_pos *pos, char person[48], eid_err *err)
 {
 	for (int i = 0; i < FIELDS; i++) {
 		if (!*f[i])
@@ -126,6 +135,9 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	else if (st)
 		st = eid_fail(err, st, "photo: %s", eid_status_summary(st));
 	uint8_t tpl[EID_FACE_EMBEDDING_DIM * 4];
+	float probe[EID_FACE_EMBEDDING_DIM]; /* for the 1:N search */
+	if (!st)
+		memcpy(probe, r->embedding, sizeof(probe));
 	if (!st)
 		for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++) { /* little-endian floats */
 			uint32_t u;
@@ -137,6 +149,13 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	free(r);
 	if (st)
 		return st;
+	/* one person, one identity: a face already registered holds the row */
+	eid_dedup_match dup;
+	st = eid_dedup_search(a, probe, NULL, EID_DEDUP_THRESHOLD, &dup, err);
+	if (st) {
+		sodium_memzero(probe, sizeof(probe));
+		return st;
+	}
 
 	/* the row: keyed hash of the ID number, record and template under the KEK */
 	eid_resident_row row;
@@ -144,14 +163,18 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	eid_crypto_random_id(row.person_id);
 	char idh[EID_PSEUDONYM_LEN + 1];
 	if ((st = eid_pseudonym(a->idhash, f[0], strlen(f[0]), "id-number", 9, idh, err)) ||
-	    (st = eid_b64url_decode_exact(idh, strlen(idh), row.id_hash, 32, err)))
+	    (st = eid_b64url_decode_exact(idh, strlen(idh), row.id_hash, 32, err))) {
+		sodium_memzero(probe, sizeof(probe));
 		return st;
+	}
 	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id_number", f[0], "name", f[1],
 				"birth_date", f[2], "sex", f[3], "address", f[4]);
 	char *rec_text = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(rec);
-	if (!rec_text)
+	if (!rec_text) {
+		sodium_memzero(probe, sizeof(probe));
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	}
 	const size_t rec_len = strlen(rec_text);
 	uint8_t *rec_ct = malloc(rec_len + EID_KEK_OVERHEAD);
 	uint8_t tpl_ct[sizeof(tpl) + EID_KEK_OVERHEAD];
@@ -171,10 +194,15 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	sodium_memzero(tpl, sizeof(tpl));
 	row.record_ct = rec_ct;
 	row.template_ct = tpl_ct;
-	row.status = "active";
+	row.status = dup.n ? "held" : "active";
 	row.created_ms = now_ms();
-	/* the row and its audit entry commit together */
-	if (!st && !(st = eid_store_begin(a->store, err))) {
+	char held_reason[256];
+	if (!st && dup.n) { /* held for the administrator: the row is kept, not imported */
+		st = eid_dedup_hold(a, &row, idh, &dup, pos->batch, pos->batch_ms, pos->line,
+				    held_reason, err);
+		pos->held = !st;
+	} else if (!st && !(st = eid_store_begin(a->store, err))) {
+		/* the row and its audit entry commit together */
 		st = eid_store_resident_add(a->store, &row, err);
 		if (!st)
 			st = eid_store_audit_append(a->store, "register.imported", idh, row.person_id,
@@ -185,6 +213,11 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 			st = eid_store_commit(a->store, err);
 	}
 	free(rec_ct);
+	if (!st && !pos->held) /* the gallery follows the register */
+		st = eid_dedup_add(a, row.person_id, probe, err);
+	sodium_memzero(probe, sizeof(probe));
+	if (!st && pos->held)
+		return eid_fail(err, EID_E_CONFLICT, "%s", held_reason);
 	if (!st)
 		snprintf(person, 48, "%s", row.person_id);
 	return st;
@@ -267,19 +300,22 @@ static eid_status import_run(eid_authority *a, const import_src *src, const char
 		counts_out->rows++;
 		eid_err rerr = {{0}};
 		char person[48] = "";
+		row_pos pos = {batch.batch_id, batch.created_ms, lineno, 0};
 		eid_status rs = too_long  ? eid_fail(&rerr, EID_E_LIMIT, "line longer than %d bytes",
 						     MAX_LINE)
 				: nf != FIELDS ? eid_fail(&rerr, EID_E_FORMAT,
 							  "expected %d comma-separated fields",
 							  FIELDS)
-					       : import_row(a, fc, f, src->load, src->load_ctx, person,
-							    &rerr);
+					       : import_row(a, fc, f, src->load, src->load_ctx, &pos,
+							    person, &rerr);
 		sodium_memzero(line, MAX_LINE + 2);
 		if (rs == EID_E_NOMEM || rs == EID_E_STORAGE) {
 			st = eid_fail(err, rs, "line %u: %s", lineno, rerr.msg); /* not the row's fault */
 			break;
 		}
-		if (rs && (st = hold_row(a, batch.batch_id, batch.created_ms, lineno, rs, &rerr, err)))
+		/* a duplicate is queued already, with its data */
+		if (rs && !pos.held &&
+		    (st = hold_row(a, batch.batch_id, batch.created_ms, lineno, rs, &rerr, err)))
 			break;
 		src->row(src->row_ctx, lineno, person, rs, &rerr);
 		if (rs)

@@ -23,7 +23,10 @@ struct eid_authority {
 	int face_n, face_max;
 	pthread_mutex_t face_lock;
 	pthread_cond_t face_free;
+	struct svc_dedup *dedup; /* the 1:N gallery, built on first use (dedup.c) */
 };
+
+void svc_dedup_free(struct svc_dedup *d);
 
 /* The platform (platform.c; oidc.c is its OpenID provider). */
 struct eid_platform {

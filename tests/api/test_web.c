@@ -11,6 +11,7 @@
 
 #include "../../src/svc/svc_internal.h"
 #include "eid/api.h"
+#include "eid/client.h"
 #include "eid/util.h"
 #include "test.h"
 #include "fixture.h"
@@ -437,6 +438,44 @@ static void test_capture_guidance(void)
 	free(grey);
 }
 
+/* one person, one identity: a lightweight enrolment claiming another
+ * resident's ID number with a registered resident's face is refused */
+static void test_duplicate_face(void)
+{
+	char csv[128], id_b[19];
+	snprintf(id_b, sizeof(id_b), "44010619851231244");
+	id_b[17] = eid_id_check_char(id_b);
+	id_b[18] = 0;
+	snprintf(csv, sizeof(csv), "%s/register-b.csv", fx.data);
+	FILE *f = fopen(csv, "w");
+	REQUIRE(f);
+	fprintf(f, "id_number,name,birth_date,sex,address,photo\n");
+	fprintf(f, "%s,B,1985-12-31,F,x,%s/faces/dev/images/orl/s3/s3_03.png\n", id_b, test_shared());
+	fclose(f);
+	eid_err err;
+	eid_import_counts n;
+	REQUIRE(eid_authority_import(fx.auth, csv, "models", NULL, &n, &err) == EID_OK);
+	REQUIRE(n.imported == 1);
+	char path[512];
+	uint8_t *a_face, *b_face;
+	size_t a_len, b_len;
+	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/s1/s1_02.png", test_shared());
+	REQUIRE(eid_file_read(path, 1u << 24, &a_face, &a_len, &err) == EID_OK);
+	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/s3/s3_01.png", test_shared());
+	REQUIRE(eid_file_read(path, 1u << 24, &b_face, &b_len, &err) == EID_OK);
+	eid_app *app;
+	REQUIRE(eid_app_new(eid_http_server_url(fx.ps), &app, &err) == EID_OK);
+	/* A's face, B's ID number: A is in the register already */
+	CHECK(eid_app_enrol_light(app, id_b, a_face, a_len, &err) == EID_E_DENIED);
+	CHECK(strstr(err.msg, "duplicate_face") != NULL);
+	CHECK(eid_app_card(app) == NULL);
+	/* B's own face: enrolled */
+	CHECK(eid_app_enrol_light(app, id_b, b_face, b_len, &err) == EID_OK);
+	eid_app_free(app);
+	free(a_face);
+	free(b_face);
+}
+
 static void test_teardown(void)
 {
 	eid_key_free(phone_a);
@@ -444,4 +483,4 @@ static void test_teardown(void)
 }
 
 TEST_MAIN(test_setup, test_static_pages, test_qr, test_terminal_signin_and_outcome,
-	  test_revoke_this_device, test_capture_guidance, test_teardown)
+	  test_revoke_this_device, test_capture_guidance, test_duplicate_face, test_teardown)

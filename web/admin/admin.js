@@ -165,14 +165,22 @@ async function loadHeld(focusAfter) {
   body.replaceChildren();
   for (const h of r.body.held) {
     const tr = el('tr');
-    const b = el('button', 'Dismiss', 'secondary');
-    b.type = 'button';
-    b.setAttribute('aria-label', `Dismiss line ${h.line} of batch ${h.batch}`);
-    b.addEventListener('click', () => dismiss(h, b));
     const act = el('td');
-    act.append(b);
-    // the button before batch and time: visible on a phone without scrolling
-    tr.append(el('td', h.line), el('td', `${h.reason} (${h.code})`), act, el('td', h.batch, 'mono'),
+    let why = `${h.reason} (${h.code})`;
+    if (h.kind === 'duplicate') {
+      // a duplicate is decided with a reason: accept imports it, reject drops it
+      why += '; candidates: ' + (h.candidates || [])
+        .map((c) => `${c.person} (${Number(c.score).toFixed(4)})`).join(', ');
+      act.append(decisionForm(h));
+    } else {
+      const b = el('button', 'Dismiss', 'secondary');
+      b.type = 'button';
+      b.setAttribute('aria-label', `Dismiss line ${h.line} of batch ${h.batch}`);
+      b.addEventListener('click', () => dismiss(h, b));
+      act.append(b);
+    }
+    // the actions before batch and time: visible on a phone without scrolling
+    tr.append(el('td', h.line), el('td', why), act, el('td', h.batch, 'mono'),
       el('td', when(h.time)));
     body.append(tr);
   }
@@ -180,6 +188,54 @@ async function loadHeld(focusAfter) {
   $('held-count').textContent = total === 0 ? 'Nothing is held.'
     : shown < total ? `${total} held records; the newest ${shown} are shown.` : `${total} held records.`;
   if (focusAfter) focusAfter();
+}
+
+// Accept / Reject of a duplicate hold: a required reason (1..200 printable
+// characters), its error next to it.
+function decisionForm(h) {
+  const id = `reason-${h.id}`;
+  const wrap = el('div', '', 'decision');
+  const label = el('label', `Reason for line ${h.line}`);
+  label.htmlFor = id;
+  const input = el('input');
+  input.id = id;
+  input.maxLength = 200;
+  input.setAttribute('aria-describedby', `${id}-error`);
+  const err = el('p', '', 'field-error');
+  err.id = `${id}-error`;
+  err.setAttribute('aria-live', 'polite');
+  const acc = el('button', 'Accept');
+  const rej = el('button', 'Reject', 'secondary');
+  for (const [b, what] of [[acc, 'accept'], [rej, 'reject']]) {
+    b.type = 'button';
+    b.setAttribute('aria-label', `${what === 'accept' ? 'Accept' : 'Reject'} line ${h.line} of batch ${h.batch}`);
+    b.addEventListener('click', () => decide(h, what, input, [acc, rej]));
+  }
+  wrap.append(label, input, err, acc, rej);
+  return wrap;
+}
+
+async function decide(h, what, input, buttons) {
+  const reason = input.value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (!reason || reason.length > 200 || /[\u0000-\u001f\u007f]/.test(reason)) {
+    fieldError(input.id, 'Give a reason of 1 to 200 characters.');
+    input.focus();
+    return;
+  }
+  fieldError(input.id, '');
+  for (const b of buttons) b.disabled = true;
+  const r = await call('POST', `/admin/v1/held/${encodeURIComponent(h.id)}/${what}`,
+    JSON.stringify({ reason }));
+  if (r.status === 200) {
+    status(`Line ${h.line} of batch ${h.batch} ${what === 'accept' ? 'accepted and imported' : 'rejected'}.`, 'ok');
+    await loadHeld(() => $('held-title').focus());
+    loadOverview();
+    return;
+  }
+  for (const b of buttons) b.disabled = false;
+  if (r.status === 400) fieldError(input.id, errorText(r));
+  else if (r.status !== 401) status(errorText(r), 'bad');
 }
 
 async function dismiss(h, button) {

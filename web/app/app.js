@@ -51,7 +51,10 @@ async function view(id, cam) {
 // the face, else in the page's status line.
 function showRefusal(r, camId) {
   const code = r.body && r.body.error && r.body.error.code;
-  const advice = adviceFor(code) || (code === 'denied' ? adviceFor('no_match') : null);
+  const message = (r.body && r.body.error && r.body.error.message) || '';
+  const advice = message.includes('duplicate_face')
+    ? 'This face is already registered to another resident: please go to a police counter.'
+    : adviceFor(code) || (code === 'denied' ? adviceFor('no_match') : null);
   if (advice && camId) $('#' + camId + '-error').textContent = advice;
   else eid.status(appStatus, eid.errorText(r), 'bad');
 }
