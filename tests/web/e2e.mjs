@@ -355,15 +355,33 @@ async function main() {
     return '10X98765432'[sum % 11];
   }, C);
   const badId = goodId.slice(0, 17) + (goodId[17] === '0' ? '1' : '0');
+  // a third row: resident A's face again, under another (valid) ID number
+  const dupFirst = '11010119950505123';
+  const dupId = dupFirst + await adminPage.evaluate(async (first17) => {
+    const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum = 0;
+    for (let i = 0; i < 17; i++) sum += (first17.charCodeAt(i) - 48) * w[i];
+    return '10X98765432'[sum % 11];
+  }, dupFirst);
   const csv = join(tmp, 'upload.csv');
-  writeFileSync(csv, `id_number,name,birth_date,sex,address,photo\n${goodId},C,2000-01-01,M,x,s4_01.png\n${badId},D,2000-01-01,M,x,s6_01.png\n`);
+  writeFileSync(csv, `id_number,name,birth_date,sex,address,photo\n${goodId},C,2000-01-01,M,x,s4_01.png\n${badId},D,2000-01-01,M,x,s6_01.png\n${dupId},E,1995-05-05,M,x,s1_03.png\n`);
   await adminPage.setInputFiles('#import-csv', csv);
-  await adminPage.setInputFiles('#import-photos', [join(ORL, 's4/s4_01.png'), join(ORL, 's6/s6_01.png')]);
+  await adminPage.setInputFiles('#import-photos', [join(ORL, 's4/s4_01.png'), join(ORL, 's6/s6_01.png'),
+    join(ORL, 's1/s1_03.png')]);
   await adminPage.click('#import-submit');
   ok('admin: the upload imports the good row', await visibleText(adminPage, '#import-summary', '1 imported', 60000),
     await adminPage.textContent('#import-result'));
   ok('admin: the bad row is reported by line', await visibleText(adminPage, '#import-errors', '3'));
   ok('admin: the bad row is held', await visibleText(adminPage, '#held-table', 'check'));
+  ok('admin: the second face of resident A is held as a duplicate', await visibleText(adminPage, '#held-table', 'duplicate'));
+  const reason = adminPage.locator('#held-table input[id^="reason-"]').first();
+  await adminPage.locator('#held-table button', { hasText: 'Reject' }).first().click();
+  ok('admin: a decision without a reason is shown next to the field',
+    await visibleText(adminPage, '#held-table .field-error', 'Give a reason'));
+  await shot(adminPage, 'admin-duplicate');
+  await reason.fill('Same face as a registered resident; the second record is refused');
+  await adminPage.locator('#held-table button', { hasText: 'Reject' }).first().click();
+  ok('admin: the duplicate is rejected', await visibleText(adminPage, '#admin-status', 'rejected'));
   await shot(adminPage, 'admin-overview');
 
   // ---- every page at both sizes, and keyboard focus visible
@@ -383,9 +401,26 @@ async function main() {
   // (the admin console uploads the register to the authority itself: not checked here)
   const posts = sent.filter((r) => r.method === 'POST' && r.url.startsWith(platform + '/'));
   ok('requests recorded', posts.length > 10, String(posts.length));
+  // Every member of every body: no key that names personal data, no value
+  // that is a JPEG or PNG (base64 of their magic bytes) or holds an ID
+  // number, passcode or mobile number. Sealed blobs are random base64url,
+  // so only their start is checked (a digit run inside one means nothing).
+  const secrets = [A.id, B.id, A.passcode, A.mobile];
+  const leaks = (v, key) => {
+    const found = [];
+    if (['photo', 'id_number', 'passcode', 'mobile', 'new_passcode'].includes(key)) found.push(`key ${key}`);
+    if (typeof v === 'string') {
+      if (/^(\/9j\/|_9j_|iVBOR)/.test(v)) found.push(`${key}: an image`);
+      const blob = v.length >= 200 && /^[A-Za-z0-9_-]+$/.test(v);
+      if (!blob) for (const x of secrets) if (v.includes(x)) found.push(`${key}: personal data`);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) found.push(...leaks(x, k));
+    }
+    return found;
+  };
   for (const r of posts) {
-    const b = r.body;
-    const clear = ['"photo"', '_9j_', '/9j/', 'iVBOR', A.id, B.id, A.passcode, A.mobile, 'id_number', 'passcode'].filter((s) => b.includes(s));
+    let clear;
+    try { clear = leaks(JSON.parse(r.body || '{}'), ''); } catch { clear = ['not JSON']; }
     ok(`${r.page} ${new URL(r.url).pathname}: nothing in clear`, clear.length === 0, clear.join(','));
   }
   const captures = posts.filter((r) => /\/v1\/(enrolments|requests)\/[^/]+$/.test(new URL(r.url).pathname));
