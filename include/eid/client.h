@@ -29,6 +29,15 @@
 typedef struct eid_app eid_app;
 typedef struct eid_terminal eid_terminal;
 
+/* A burst of frames (JPEG/PNG, in time order) of the resident performing the
+ * challenge: the liveness evidence a capture carries with its photo
+ * (eid/svc.h); needed at the full level, NULL where not. */
+typedef struct eid_burst {
+	const uint8_t *const *frames;
+	const size_t *lens;
+	size_t n;
+} eid_burst;
+
 /* An app that keeps nothing on disk: a new device key, no card. */
 EID_MUST_CHECK eid_status eid_app_new(const char *platform_url, eid_app **out, eid_err *err);
 /* An app kept in a directory (made 0700 if missing): device.key (0600, made
@@ -46,14 +55,20 @@ EID_MUST_CHECK eid_status eid_app_enrol_light(eid_app *app, const char *id_numbe
 /* Full enrolment with a terminal's QR payload (flow 2). */
 EID_MUST_CHECK eid_status eid_app_enrol_full(eid_app *app, const char *qr, const char *mobile,
 					     const char *passcode, const uint8_t *photo,
-					     size_t photo_len, eid_err *err);
+					     size_t photo_len, const eid_burst *burst, eid_err *err);
 /* Answers a relying party's QR payload: shows nothing here (the caller has
  * the request from eid_app_request_info if it wants to), seals the face (and
  * passcode, NULL if none) and returns the authority's signed answer. body_out
  * (NULL if unwanted) receives what was sent, for replay tests. */
 EID_MUST_CHECK eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo,
-					 size_t photo_len, const char *passcode, json_t **answer_out,
+					 size_t photo_len, const char *passcode,
+					 const eid_burst *burst, json_t **answer_out,
 					 json_t **body_out, eid_err *err);
+/* The liveness challenge of a QR payload's session (after checking the
+ * platform's signature on it): a JSON array of movements ("left", "right",
+ * "up", "down"), to perform in order. */
+EID_MUST_CHECK eid_status eid_app_challenge(eid_app *app, const char *qr, json_t **moves_out,
+					    eid_err *err);
 /* Who asks and why, for the consent screen: the platform's request
  * {"sid","rp":{"id","name"},"purpose","level","nonce","exp"}. */
 EID_MUST_CHECK eid_status eid_app_request_info(eid_app *app, const char *qr, json_t **info_out,

@@ -132,6 +132,20 @@ size_t eid_verify_ad(const char *sid, const char *nonce, int64_t exp_ms, const c
 EID_MUST_CHECK eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *req,
 					       json_t **result_out, eid_err *err);
 
+/* --- liveness challenge (issue 6, docs/liveness.md) ---------------------------
+ * Every session's challenge is two different head movements, derived from
+ * its nonce with the authority's secret "challenge" key: unpredictable to
+ * anyone else, the same each time it is asked. Full enrolment and full
+ * verification need the capture to carry "frames" (2 to EID_CHALLENGE_FRAMES
+ * base64url JPEG/PNG, in time order) showing the registered person perform
+ * it (eid/liveness.h); lightweight captures are checked when they carry
+ * frames. A failed check refuses the enrolment ("liveness_<reason>") or
+ * answers no. */
+#define EID_CHALLENGE_MOVES 2
+#define EID_CHALLENGE_FRAMES 16
+EID_MUST_CHECK eid_status eid_authority_challenge(eid_authority *a, const char *nonce,
+						  json_t **out, eid_err *err);
+
 /* --- live capture guidance ---------------------------------------------------
  * While the camera runs, the app seals a frame {"photo"} to the authority with
  * the associated data eid_quality_ad(nonce, ts) (a fresh nonce; ts within two
@@ -311,6 +325,11 @@ EID_MUST_CHECK eid_status eid_platform_terminal_state(eid_platform *p, const cha
  * entry's "rp" becomes {"id", "name"}. */
 EID_MUST_CHECK eid_status eid_platform_history(eid_platform *p, const json_t *req, json_t **out,
 					       eid_err *err);
+
+/* The liveness challenge of a pending session sid: {"sid", "challenge":
+ * ["left", "up"]}, asked of the authority with the session's nonce. */
+EID_MUST_CHECK eid_status eid_platform_challenge(eid_platform *p, const char *sid, json_t **out,
+						 eid_err *err);
 
 /* Live capture guidance: the app's {"nonce", "ts", "sealed"}, relayed. */
 EID_MUST_CHECK eid_status eid_platform_capture_quality(eid_platform *p, const json_t *req,

@@ -113,6 +113,19 @@ static void post_verification(void *ctx, const eid_http_request *req, eid_http_r
 	api_reply(resp, 201, st, result, &err);
 }
 
+/* POST /internal/challenge: a session's liveness challenge, for the platform */
+static void post_challenge(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	authority_api *api = ctx;
+	eid_err err;
+	if (!from_platform(api, req, resp, "challenge requests"))
+		return;
+	json_t *out = NULL;
+	eid_status st = eid_authority_challenge(
+		api->a, json_string_value(json_object_get(req->json, "nonce")), &out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
 /* POST /internal/quality: a sealed frame for live guidance, from the platform */
 static void post_quality(void *ctx, const eid_http_request *req, eid_http_response *resp)
 {
@@ -203,6 +216,7 @@ static const eid_http_route routes[] = {
 	{"POST", "/internal/history", post_history, 0, 8192, 0},
 	{"POST", "/internal/revoke", post_revoke, 0, 8192, 0},
 	{"POST", "/internal/quality", post_quality, 0, 8u << 20, 0},
+	{"POST", "/internal/challenge", post_challenge, 0, 4096, 0},
 	{"POST", "/internal/passcode", post_passcode, 0, 24u << 20, 0},
 };
 

@@ -167,6 +167,15 @@ static void post_passcode(void *ctx, const eid_http_request *req, eid_http_respo
 	api_reply(resp, 200, st, out, &err);
 }
 
+/* GET /v1/challenge/{sid}: the session's liveness challenge */
+static void get_challenge(void *ctx, const eid_http_request *req, eid_http_response *resp)
+{
+	json_t *out;
+	eid_err err;
+	eid_status st = eid_platform_challenge(ctx, eid_http_param(req, "sid"), &out, &err);
+	api_reply(resp, 200, st, out, &err);
+}
+
 /* POST /v1/quality: a sealed camera frame for live guidance, relayed */
 static void post_quality(void *ctx, const eid_http_request *req, eid_http_response *resp)
 {
@@ -225,6 +234,7 @@ static const eid_http_route routes[] = {
 	{"GET", "/v1/qr", get_qr, 0, 0, 0},
 	{"POST", "/v1/revoke", post_revoke, 0, 4096, 0},
 	{"POST", "/v1/quality", post_quality, 0, 4u << 20, 0},
+	{"GET", "/v1/challenge/{sid}", get_challenge, 0, 0, 0},
 	{"POST", "/v1/terminal/signin", post_terminal_signin, 0, 4096, 0},
 	{"POST", "/v1/terminal/enrolments/{sid}/state", post_terminal_state, 0, 4096, 0},
 	{"POST", "/v1/terminal/enrolments", post_terminal_enrolment, 0, 4096, 0},

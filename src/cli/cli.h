@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "eid/api.h"
+#include "eid/client.h"
 
 struct cli_cmd {
 	const char *group, *name; /* name NULL: the group is the whole command */
@@ -56,11 +57,27 @@ int cmd_platform_add_oidc_client(int argc, char **argv);
 int cmd_platform_oidc_rotate_key(int argc, char **argv);
 int cmd_app_enrol(int argc, char **argv);
 int cmd_app_answer(int argc, char **argv);
+int cmd_app_challenge(int argc, char **argv);
 int cmd_app_history(int argc, char **argv);
 int cmd_app_passcode(int argc, char **argv);
 int cmd_terminal_keygen(int argc, char **argv);
 int cmd_terminal_enrol(int argc, char **argv);
 int cmd_rp_request(int argc, char **argv);
 int cmd_rp_result(int argc, char **argv);
+
+/* A burst of frames for the liveness challenge (burst.c). */
+#define CLI_BURST_MAX 16
+typedef struct cli_burst {
+	uint8_t *data[CLI_BURST_MAX];
+	size_t len[CLI_BURST_MAX];
+	eid_burst view; /* what eid_app_enrol_full / eid_app_answer take */
+} cli_burst;
+/* The files of a comma-separated list, in order. */
+EID_MUST_CHECK eid_status cli_burst_files(cli_burst *b, const char *list, eid_err *err);
+/* Follows qr's challenge with <dir>/<prefix>-front.png and
+ * <prefix>-{left,right,up,down}.png (one person posed each way). */
+EID_MUST_CHECK eid_status cli_burst_follow(eid_app *app, const char *qr, const char *dir,
+					   const char *prefix, cli_burst *b, eid_err *err);
+void cli_burst_free(cli_burst *b);
 
 #endif

@@ -20,6 +20,7 @@
 
 typedef struct bench {
 	const char *purl, *cred, *level, *passcode;
+	const char *poses; /* full: follow each challenge with demo/photos/<poses>-*.png */
 	eid_app *app; /* one card; answering is read-only on the app */
 	const uint8_t *photo;
 	size_t photo_len;
@@ -35,10 +36,14 @@ static int verify_once(bench *b, eid_err *err)
 	char sid[64];
 	char *qr = NULL;
 	json_t *answer = NULL, *result = NULL;
+	cli_burst burst = {0};
 	eid_status st = eid_rp_request(b->purl, b->cred, "benchmark", b->level, sid, &qr, err);
+	if (!st && b->poses)
+		st = cli_burst_follow(b->app, qr, "demo/photos", b->poses, &burst, err);
 	if (!st)
-		st = eid_app_answer(b->app, qr, b->photo, b->photo_len, b->passcode, &answer, NULL,
-				    err);
+		st = eid_app_answer(b->app, qr, b->photo, b->photo_len, b->passcode, &burst.view,
+				    &answer, NULL, err);
+	cli_burst_free(&burst);
 	if (!st)
 		st = eid_rp_result(b->purl, b->cred, sid, &result, err);
 	const char *r = json_string_value(json_object_get(result, "result"));
@@ -78,7 +83,8 @@ static int cmp_double(const void *a, const void *b)
 
 /* enrols the resident at the level the benchmark verifies */
 static eid_status enrol(eid_platform *p, const char *purl, eid_app *app, const char *id,
-			const char *level, const uint8_t *pic, size_t n, eid_err *err)
+			const char *level, const char *poses, const uint8_t *pic, size_t n,
+			eid_err *err)
 {
 	if (strcmp(level, "full") != 0)
 		return eid_app_enrol_light(app, id, pic, n, err);
@@ -97,8 +103,13 @@ static eid_status enrol(eid_platform *p, const char *purl, eid_app *app, const c
 	}
 	if (!st)
 		st = eid_terminal_enrol(t, id, &qr, err);
+	cli_burst burst = {0};
 	if (!st)
-		st = eid_app_enrol_full(app, qr, "13800138000", "58203174", pic, n, err);
+		st = cli_burst_follow(app, qr, "demo/photos", poses, &burst, err);
+	if (!st)
+		st = eid_app_enrol_full(app, qr, "13800138000", "58203174", pic, n, &burst.view,
+					err);
+	cli_burst_free(&burst);
 	eid_key_free(k);
 	eid_terminal_free(t);
 	free(qr);
@@ -110,8 +121,7 @@ int cmd_bench_verify(int argc, char **argv)
 	const char *usage = "eid bench verify [--requests N] [--clients C] [--level lightweight|full]\n"
 			    "                 [--register-photo F] [--photo F] [--models DIR]";
 	int total = 200, clients = 2;
-	const char *level = "lightweight", *reg_photo = "demo/photos/resident2-register.png",
-		   *photo = "demo/photos/resident2-cafe.png", *models = NULL;
+	const char *level = "lightweight", *reg_photo = NULL, *photo = NULL, *models = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v && strcmp(a, "--requests") == 0)
@@ -133,6 +143,13 @@ int cmd_bench_verify(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* full: resident 1 of the demo, whose posed photos follow the challenges */
+	const int full = strcmp(level, "full") == 0;
+	if (!reg_photo)
+		reg_photo = full ? "demo/photos/resident1-register.png"
+				 : "demo/photos/resident2-register.png";
+	if (!photo)
+		photo = full ? "demo/photos/resident1-hotel.png" : "demo/photos/resident2-cafe.png";
 	if (strcmp(level, "lightweight") != 0 && strcmp(level, "full") != 0) {
 		fprintf(stderr, "usage: %s\n", usage);
 		return 2;
@@ -157,7 +174,8 @@ int cmd_bench_verify(int argc, char **argv)
 	uint8_t *pic = NULL;
 	size_t pic_len = 0;
 	bench b = {.level = level, .total = total,
-		   .passcode = strcmp(level, "full") == 0 ? "58203174" : NULL};
+		   .passcode = full ? "58203174" : NULL,
+		   .poses = full ? "resident1" : NULL};
 	char rp_id[EID_CREDENTIAL_ID_LEN + 1], secret[EID_CREDENTIAL_SECRET_LEN + 1];
 	char cred[EID_CREDENTIAL_ID_LEN + EID_CREDENTIAL_SECRET_LEN + 2];
 	eid_status st = f ? EID_OK : eid_fail(&err, EID_E_IO, "cannot write %s", csv);
@@ -176,7 +194,7 @@ int cmd_bench_verify(int argc, char **argv)
 		st = eid_app_new(b.purl, &b.app, &err);
 	}
 	if (!st)
-		st = enrol(s.p, b.purl, b.app, id, level, pic, pic_len, &err);
+		st = enrol(s.p, b.purl, b.app, id, level, b.poses, pic, pic_len, &err);
 	/* one untimed round: models loaded, connections warm */
 	const int warm = st ? -1 : verify_once(&b, &err);
 	if (!st && warm < 0)

@@ -109,10 +109,13 @@ int cmd_app_enrol(int argc, char **argv)
 {
 	const char *usage =
 		"eid app enrol --state DIR --photo FILE (--id-number N | --qr PAYLOAD --mobile M)\n"
-		"              [--platform URL]   (full enrolment reads the new passcode from stdin)";
+		"              [--frames F1,F2,...] [--platform URL]\n"
+		"              (full enrolment reads the new passcode from stdin and needs --frames:\n"
+		"              the liveness challenge of `eid app challenge`, performed)";
 	const char *state = NULL, *photo = NULL, *id = NULL, *qr = NULL, *mobile = NULL,
-		   *platform = platform_default();
+		   *platform = platform_default(), *frames = NULL;
 	const opt opts[] = {
+		{"--frames", &frames, NULL},
 		{"--state", &state, NULL},
 		{"--photo", &photo, NULL},
 		{"--id-number", &id, NULL},
@@ -138,10 +141,14 @@ int cmd_app_enrol(int argc, char **argv)
 		return 1;
 	eid_app *app;
 	eid_err err;
+	cli_burst b = {0};
 	eid_status st = eid_app_open(state, platform, &app, &err);
+	if (!st && frames)
+		st = cli_burst_files(&b, frames, &err);
 	if (!st)
-		st = qr ? eid_app_enrol_full(app, qr, mobile, passcode, pic, n, &err)
+		st = qr ? eid_app_enrol_full(app, qr, mobile, passcode, pic, n, &b.view, &err)
 			: eid_app_enrol_light(app, id, pic, n, &err);
+	cli_burst_free(&b);
 	free(pic);
 	sodium_memzero(passcode, sizeof(passcode));
 	if (!st) {
@@ -156,11 +163,14 @@ int cmd_app_enrol(int argc, char **argv)
 int cmd_app_answer(int argc, char **argv)
 {
 	const char *usage = "eid app answer --state DIR --qr PAYLOAD --photo FILE [--yes] "
-			    "[--platform URL]\n"
-			    "              (full level: the passcode is read from stdin)";
-	const char *state = NULL, *photo = NULL, *qr = NULL, *platform = platform_default();
+			    "[--frames F1,F2,...] [--platform URL]\n"
+			    "              (full level: the passcode is read from stdin, and --frames\n"
+			    "              performs the liveness challenge of `eid app challenge`)";
+	const char *state = NULL, *photo = NULL, *qr = NULL, *platform = platform_default(),
+		   *frames = NULL;
 	int yes = 0;
 	const opt opts[] = {
+		{"--frames", &frames, NULL},
 		{"--state", &state, NULL},
 		{"--photo", &photo, NULL},
 		{"--qr", &qr, NULL},
@@ -209,11 +219,16 @@ int cmd_app_answer(int argc, char **argv)
 	uint8_t *pic = rc ? NULL : read_photo(photo, &n, "eid app answer");
 	if (!rc && !pic)
 		rc = 1;
+	cli_burst b = {0};
+	if (!rc && frames && (st = cli_burst_files(&b, frames, &err)))
+		rc = fail("eid app answer", st, &err);
 	if (!rc) {
-		st = eid_app_answer(app, qr, pic, n, full ? passcode : NULL, &answer, NULL, &err);
+		st = eid_app_answer(app, qr, pic, n, full ? passcode : NULL, &b.view, &answer, NULL,
+				    &err);
 		if (st)
 			rc = fail("eid app answer", st, &err);
 	}
+	cli_burst_free(&b);
 	sodium_memzero(passcode, sizeof(passcode));
 	if (answer) {
 		char *text = json_dumps(answer, JSON_COMPACT);
@@ -225,6 +240,39 @@ int cmd_app_answer(int argc, char **argv)
 	json_decref(info);
 	eid_app_free(app);
 	return rc;
+}
+
+/* eid app challenge: the movements the resident must perform, in order */
+int cmd_app_challenge(int argc, char **argv)
+{
+	const char *usage = "eid app challenge --state DIR --qr PAYLOAD [--platform URL]";
+	const char *state = NULL, *qr = NULL, *platform = platform_default();
+	const opt opts[] = {
+		{"--state", &state, NULL},
+		{"--qr", &qr, NULL},
+		{"--platform", &platform, NULL},
+		{NULL, NULL, NULL},
+	};
+	if (parse(argc, argv, opts, usage))
+		return 2;
+	if (!state || !qr) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	eid_app *app;
+	eid_err err;
+	json_t *moves = NULL;
+	eid_status st = eid_app_open(state, platform, &app, &err);
+	if (!st)
+		st = eid_app_challenge(app, qr, &moves, &err);
+	if (!st) {
+		char *text = json_dumps(moves, JSON_COMPACT);
+		printf("{\"challenge\":%s}\n", text ? text : "[]");
+		free(text);
+	}
+	json_decref(moves);
+	eid_app_free(app);
+	return st ? fail("eid app challenge", st, &err) : 0;
 }
 
 int cmd_app_history(int argc, char **argv)

@@ -51,12 +51,17 @@ void cli_id_number(const char *date, const char *seq, char out[19])
 	out[18] = 0;
 }
 
-/* A relying party asks, the app answers with the photo (and passcode);
- * returns the authority's "yes"/"no" as the relying party received it
- * (signature checked), or "error: ..." in buf. */
+/* How the app films the liveness burst of an answer. */
+enum burst { NO_BURST, FOLLOW, STILL };
+
+/* A relying party asks, the app answers with the photo (and passcode) and,
+ * as told, a burst that follows the challenge with resident 1's posed photos
+ * or one that repeats the photo (a still-photo attack); returns the
+ * authority's "yes"/"no" as the relying party received it (signature
+ * checked), or "error: ..." in buf. */
 static const char *ask(demo *d, const char *credential, const char *level, eid_app *app,
-		       const char *photo_name, const char *passcode, json_t **body_out,
-		       char **qr_out, char *buf, size_t cap)
+		       const char *photo_name, const char *passcode, enum burst how,
+		       json_t **body_out, char **qr_out, char *buf, size_t cap)
 {
 	char sid[64];
 	char *qr = NULL;
@@ -66,8 +71,16 @@ static const char *ask(demo *d, const char *credential, const char *level, eid_a
 	eid_err err;
 	eid_status st = pic ? eid_rp_request(d->purl, credential, "check-in", level, sid, &qr, &err)
 			    : eid_fail(&err, EID_E_IO, "no photo %s", photo_name);
+	cli_burst b = {0};
+	const uint8_t *still[4] = {pic, pic, pic, pic};
+	const size_t still_len[4] = {n, n, n, n};
+	const eid_burst repeated = {still, still_len, 4};
+	if (!st && how == FOLLOW)
+		st = cli_burst_follow(app, qr, d->photos, "resident1", &b, &err);
 	if (!st)
-		st = eid_app_answer(app, qr, pic, n, passcode, &answer, body_out, &err);
+		st = eid_app_answer(app, qr, pic, n, passcode, how == STILL ? &repeated : &b.view,
+				    &answer, body_out, &err);
+	cli_burst_free(&b);
 	if (!st)
 		st = eid_rp_result(d->purl, credential, sid, &result, &err);
 	free(pic);
@@ -155,8 +168,13 @@ static void run(demo *d, eid_authority *a, eid_platform *p, char ids[3][19])
 	size_t n = 0;
 	uint8_t *pic = photo(d, "resident1-enrol.png", &n);
 	eid_status st = pic ? eid_terminal_enrol(term, ids[0], &qr, &err) : EID_E_IO;
+	cli_burst b = {0};
+	if (!st) /* the resident follows the liveness challenge on the phone */
+		st = cli_burst_follow(phone1, qr, d->photos, "resident1", &b, &err);
 	if (!st)
-		st = eid_app_enrol_full(phone1, qr, "13800138000", "58203174", pic, n, &err);
+		st = eid_app_enrol_full(phone1, qr, "13800138000", "58203174", pic, n, &b.view,
+					&err);
+	cli_burst_free(&b);
 	free(qr);
 	free(pic);
 	const json_t *card1 = eid_app_card(phone1);
@@ -184,24 +202,30 @@ static void run(demo *d, eid_authority *a, eid_platform *p, char ids[3][19])
 	printf("\nVerifications:\n");
 	json_t *body = NULL;
 	char *hotel_qr = NULL;
-	ask(d, hotel, "full", phone1, "resident1-hotel.png", "58203174", &body, &hotel_qr, out,
-	    sizeof(out));
-	step(d, strcmp(out, "yes") == 0, "hotel (full): resident 1, face + passcode", out);
+	ask(d, hotel, "full", phone1, "resident1-hotel.png", "58203174", FOLLOW, &body, &hotel_qr,
+	    out, sizeof(out));
+	step(d, strcmp(out, "yes") == 0, "hotel (full): resident 1, face + passcode + challenge",
+	     out);
 	long status = 0;
 	st = body && hotel_qr ? eid_app_resend(phone1, hotel_qr, body, &status, &err) : EID_E_INTERNAL;
 	snprintf(out, sizeof(out), "HTTP %ld", status);
 	step(d, !st && status == 409, "the same answer sent again (replay) -> 409", out);
 	json_decref(body);
 	free(hotel_qr);
-	ask(d, hotel, "full", phone1, "resident1-hotel.png", "58203175", NULL, NULL, out,
+	ask(d, hotel, "full", phone1, "resident1-hotel.png", "58203175", FOLLOW, NULL, NULL, out,
 	    sizeof(out));
 	step(d, strcmp(out, "no") == 0, "hotel (full): resident 1, wrong passcode", out);
-	ask(d, hotel, "full", phone2, "resident2-cafe.png", NULL, NULL, NULL, out, sizeof(out));
+	ask(d, hotel, "full", phone1, "resident1-hotel.png", "58203174", STILL, NULL, NULL, out,
+	    sizeof(out));
+	step(d, strcmp(out, "no") == 0, "hotel (full): a still photo, not the challenge", out);
+	ask(d, hotel, "full", phone2, "resident2-cafe.png", NULL, NO_BURST, NULL, NULL, out,
+	    sizeof(out));
 	step(d, strcmp(out, "no") == 0, "hotel (full): resident 2's lightweight card", out);
-	ask(d, cafe, "lightweight", phone2, "resident2-cafe.png", NULL, NULL, NULL, out,
+	ask(d, cafe, "lightweight", phone2, "resident2-cafe.png", NULL, NO_BURST, NULL, NULL, out,
 	    sizeof(out));
 	step(d, strcmp(out, "yes") == 0, "net cafe (lightweight): resident 2", out);
-	ask(d, cafe, "lightweight", phone1, "impostor.png", NULL, NULL, NULL, out, sizeof(out));
+	ask(d, cafe, "lightweight", phone1, "impostor.png", NULL, NO_BURST, NULL, NULL, out,
+	    sizeof(out));
 	step(d, strcmp(out, "no") == 0, "net cafe: a stranger holding resident 1's phone", out);
 
 	/* the resident sees who checked them */
@@ -212,7 +236,7 @@ static void run(demo *d, eid_authority *a, eid_platform *p, char ids[3][19])
 	const char *what = json_string_value(json_object_get(newest, "result"));
 	snprintf(out, sizeof(out), "%zu decisions, newest: %s %s", json_array_size(hist),
 		 who ? who : "?", what ? what : "?");
-	step(d, !st && json_array_size(hist) == 3, "resident 1 reads their own history",
+	step(d, !st && json_array_size(hist) == 4, "resident 1 reads their own history",
 	     st ? err.msg : out);
 	json_decref(h);
 
@@ -222,7 +246,7 @@ static void run(demo *d, eid_authority *a, eid_platform *p, char ids[3][19])
 	st = card_id ? eid_authority_card_status(a, card_id, "revoked", &err)
 		     : eid_fail(&err, EID_E_INTERNAL, "resident 1 holds no card");
 	step(d, !st, "authority revokes the card", st ? err.msg : "revoked");
-	ask(d, cafe, "lightweight", phone1, "resident1-hotel.png", NULL, NULL, NULL, out,
+	ask(d, cafe, "lightweight", phone1, "resident1-hotel.png", NULL, NO_BURST, NULL, NULL, out,
 	    sizeof(out));
 	step(d, strcmp(out, "no") == 0, "net cafe: the revoked card, the right face", out);
 

@@ -39,6 +39,8 @@ static const struct cli_cmd commands[] = {
 	 "--terminal-id ID --key FILE --id-number N: opens a full enrolment, prints its QR"},
 	{"app", "enrol", cmd_app_enrol,
 	 "--state DIR --photo F (--id-number N | --qr QR --mobile M): get a card"},
+	{"app", "challenge", cmd_app_challenge,
+	 "--state DIR --qr PAYLOAD: the liveness challenge (head movements, in order)"},
 	{"app", "answer", cmd_app_answer,
 	 "--state DIR --qr QR --photo F [--yes]: consent and answer a relying party"},
 	{"app", "history", cmd_app_history,

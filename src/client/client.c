@@ -165,6 +165,25 @@ static eid_status published_key(const char *platform, const char *party, const c
 
 /* --- the app ------------------------------------------------------------------ */
 
+/* Adds the burst to the capture as "frames"; 0 if out of memory. */
+static int add_burst(const eid_burst *burst, json_t *capture)
+{
+	const size_t n = burst ? burst->n : 0;
+	if (!capture || !n)
+		return capture != NULL;
+	json_t *frames = json_array();
+	for (size_t i = 0; frames && i < n; i++) {
+		char *f = to_b64(burst->frames[i], burst->lens[i]);
+		if (!f || json_array_append_new(frames, json_string(f))) {
+			free(f);
+			json_decref(frames);
+			return 0;
+		}
+		free(f);
+	}
+	return frames && json_object_set_new(capture, "frames", frames) == 0;
+}
+
 /* the authority's sealing key, asked of the platform once per app */
 static eid_status app_seal_key(eid_app *app, eid_pubkey *out, eid_err *err)
 {
@@ -212,6 +231,38 @@ static eid_status app_payload(eid_app *app, const char *qr, const char *type, js
 	}
 	*out = p;
 	return EID_OK;
+}
+
+eid_status eid_app_challenge(eid_app *app, const char *qr, json_t **moves_out, eid_err *err)
+{
+	*moves_out = NULL;
+	json_t *p = qr_payload(qr);
+	const char *type = json_string_value(json_object_get(p, "type"));
+	const int enrol = type && strcmp(type, "enrol") == 0;
+	json_decref(p);
+	json_t *payload;
+	eid_status st = app_payload(app, qr, enrol ? "enrol" : "verify", &payload, err);
+	if (st)
+		return st;
+	const char *sid = json_string_value(json_object_get(payload, "sid"));
+	char path[128];
+	const int good = sid_ok(sid);
+	snprintf(path, sizeof(path), "/v1/challenge/%s", good ? sid : "");
+	json_decref(payload);
+	if (!good)
+		return eid_fail(err, EID_E_FORMAT, "the QR payload names no session");
+	json_t *reply;
+	st = post(app->platform, path, NULL, NULL, 200, &reply, err);
+	if (!st) {
+		*moves_out = json_incref(json_object_get(reply, "challenge"));
+		json_decref(reply);
+		if (!json_is_array(*moves_out)) {
+			json_decref(*moves_out);
+			*moves_out = NULL;
+			st = eid_fail(err, EID_E_FORMAT, "the platform sent no challenge");
+		}
+	}
+	return st;
 }
 
 eid_status eid_app_new(const char *platform_url, eid_app **out, eid_err *err)
@@ -371,7 +422,7 @@ eid_status eid_app_enrol_light(eid_app *app, const char *id_number, const uint8_
 
 eid_status eid_app_enrol_full(eid_app *app, const char *qr, const char *mobile,
 			      const char *passcode, const uint8_t *photo, size_t photo_len,
-			      eid_err *err)
+			      const eid_burst *burst, eid_err *err)
 {
 	json_t *session;
 	eid_status st = app_payload(app, qr, "enrol", &session, err);
@@ -382,6 +433,10 @@ eid_status eid_app_enrol_full(eid_app *app, const char *qr, const char *mobile,
 					  "passcode", passcode)
 			      : NULL;
 	free(pic);
+	if (!add_burst(burst, capture)) {
+		json_decref(capture);
+		capture = NULL;
+	}
 	st = capture ? enrol(app, session, "full", capture, err)
 		     : eid_fail(err, EID_E_NOMEM, "out of memory");
 	json_decref(capture);
@@ -390,8 +445,8 @@ eid_status eid_app_enrol_full(eid_app *app, const char *qr, const char *mobile,
 }
 
 eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo, size_t photo_len,
-			  const char *passcode, json_t **answer_out, json_t **body_out,
-			  eid_err *err)
+			  const char *passcode, const eid_burst *burst, json_t **answer_out,
+			  json_t **body_out, eid_err *err)
 {
 	*answer_out = NULL;
 	if (body_out)
@@ -427,6 +482,10 @@ eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo, si
 	free(pic);
 	if (capture && passcode)
 		json_object_set_new(capture, "passcode", json_string(passcode));
+	if (!add_burst(burst, capture)) {
+		json_decref(capture);
+		capture = NULL;
+	}
 	char *text = capture ? json_dumps(capture, JSON_COMPACT) : NULL;
 	json_decref(capture);
 	if (!st && !text)

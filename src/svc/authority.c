@@ -31,6 +31,8 @@ eid_status eid_authority_open(const char *data_dir, eid_authority **out, eid_err
 	    (st = svc_key_load_or_create(keys, "pseudonym", EID_KEY_PAIRWISE, &a->pseudonym, err)) ||
 	    (st = svc_key_load_or_create(keys, "kek", EID_KEY_KEK, &a->kek, err)) ||
 	    (st = svc_key_load_or_create(keys, "idhash", EID_KEY_PAIRWISE, &a->idhash, err)) ||
+	    (st = svc_key_load_or_create(keys, "challenge", EID_KEY_PAIRWISE, &a->challenge,
+					 err)) ||
 	    (st = eid_store_open(db, EID_SCHEMA_AUTHORITY, &a->store, err))) {
 		eid_err_prefix(err, "cannot open the authority in '%s'", data_dir);
 		eid_authority_close(a);
@@ -56,6 +58,7 @@ void eid_authority_close(eid_authority *a)
 	eid_key_free(a->pseudonym);
 	eid_key_free(a->kek);
 	eid_key_free(a->idhash);
+	eid_key_free(a->challenge);
 	free(a);
 }
 

@@ -128,6 +128,11 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 		st = svc_capture_template(a, photo, probe, err);
 	if (!st && !full) /* one person, one identity: not someone else's face (issue 6) */
 		st = eid_dedup_enrol_check(a, person, idh, probe, err);
+	/* a live person following the session's challenge: required for full
+	 * cards, checked for lightweight ones when frames come (issue 6) */
+	const char *live_why = NULL;
+	if (!st && (full || json_object_get(cap, "frames")))
+		live_why = svc_liveness_check(a, person, q->nonce, cap, &st, err);
 	json_decref(cap);
 	json_decref(claim);
 	double score = 0;
@@ -141,6 +146,13 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 		eid_err ignore;
 		if (eid_store_audit_append(a->store, "enrol.refused", idh, "no_match", 8, NULL,
 					   &ignore) != EID_OK)
+			eid_log(EID_LOG_WARN, "authority", "audit.write_failed", "reason",
+				ignore.msg, NULL);
+	} else if (!st && live_why) {
+		st = eid_fail(err, EID_E_DENIED, "the liveness check failed (%s)", live_why);
+		eid_err ignore;
+		if (eid_store_audit_append(a->store, "enrol.refused", idh, live_why,
+					   strlen(live_why), NULL, &ignore) != EID_OK)
 			eid_log(EID_LOG_WARN, "authority", "audit.write_failed", "reason",
 				ignore.msg, NULL);
 	}

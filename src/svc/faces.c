@@ -29,8 +29,8 @@ eid_status svc_load_template(eid_authority *a, const char *person, const uint8_t
 }
 
 /* the capture's photo (base64url JPEG/PNG) through the face engine into r */
-static eid_status capture_analyze(eid_authority *a, const char *photo_b64, eid_face_result *r,
-				  eid_err *err)
+eid_status svc_capture_analyze(eid_authority *a, const char *photo_b64, eid_face_result *r,
+			       eid_err *err)
 {
 	const size_t len = strlen(photo_b64);
 	uint8_t *bytes = malloc(len + 1);
@@ -61,7 +61,7 @@ eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
 	eid_face_result *r = malloc(sizeof(*r));
 	if (!r)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
-	eid_status st = capture_analyze(a, photo_b64, r, err);
+	eid_status st = svc_capture_analyze(a, photo_b64, r, err);
 	if (!st)
 		memcpy(out, r->embedding, sizeof(float) * EID_FACE_EMBEDDING_DIM);
 	sodium_memzero(r, sizeof(*r));
@@ -95,7 +95,7 @@ eid_status eid_authority_capture_quality(eid_authority *a, const char *nonce, in
 	if (!st && !r)
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
 	if (!st)
-		st = capture_analyze(a, photo, r, err);
+		st = svc_capture_analyze(a, photo, r, err);
 	json_decref(cap);
 	json_t *reasons = json_array();
 	if (st == EID_E_NO_FACE) {

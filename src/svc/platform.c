@@ -535,6 +535,31 @@ static eid_status relay_device_request(eid_platform *p, const char *path, const 
 	return st;
 }
 
+eid_status eid_platform_challenge(eid_platform *p, const char *sid, json_t **out, eid_err *err)
+{
+	*out = NULL;
+	eid_session_row s;
+	eid_status st = eid_store_session_get(p->store, sid, &s, err);
+	if (!st && strcmp(s.state, "pending") != 0)
+		st = eid_fail(err, EID_E_CONFLICT, "this session is %s", s.state);
+	if (!st && now_ms() > s.exp_ms)
+		st = eid_fail(err, EID_E_EXPIRED, "this session has expired");
+	json_t *body = st ? NULL : json_pack("{s:s}", "nonce", s.nonce), *reply = NULL;
+	if (!st && !body)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st)
+		st = relay(p, "/internal/challenge", body, &reply, err);
+	json_decref(body);
+	if (!st) {
+		*out = json_pack("{s:s, s:O}", "sid", s.sid, "challenge",
+				 json_object_get(reply, "challenge"));
+		if (!*out)
+			st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	}
+	json_decref(reply);
+	return st;
+}
+
 eid_status eid_platform_capture_quality(eid_platform *p, const json_t *req, json_t **out,
 					eid_err *err)
 {

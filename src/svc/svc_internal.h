@@ -14,6 +14,7 @@
 
 struct eid_authority {
 	eid_key *signing, *sealing, *pseudonym, *kek, *idhash;
+	eid_key *challenge; /* derives each session's liveness challenge from its nonce */
 	eid_store *store;
 	eid_face_engine *faces; /* loaded on first use, shared by the contexts */
 	/* a pool of one-thread face contexts, one per core: requests run their
@@ -53,6 +54,15 @@ void svc_oidc_close(struct svc_oidc *o);
 EID_MUST_CHECK eid_status svc_load_template(eid_authority *a, const char *person, const uint8_t *ct,
 					    size_t ct_len, float tpl[EID_FACE_EMBEDDING_DIM],
 					    eid_err *err);
+/* A capture's photo (base64url JPEG/PNG) through the face engine into r. */
+EID_MUST_CHECK eid_status svc_capture_analyze(eid_authority *a, const char *photo_b64,
+					      eid_face_result *r, eid_err *err);
+/* The liveness check of a capture for session nonce (liveness.c): its
+ * "frames" must show the registered person following the session's
+ * challenge. NULL when passed, else why ("liveness_<reason>"); *st is an
+ * error that is not the resident's (out of memory, storage). */
+const char *svc_liveness_check(eid_authority *a, const char *person, const char *nonce,
+			       const json_t *cap, eid_status *st, eid_err *err);
 /* The template of a capture's photo (base64url JPEG/PNG) through the engine. */
 EID_MUST_CHECK eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
 					       float out[EID_FACE_EMBEDDING_DIM], eid_err *err);

@@ -131,6 +131,9 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		why = svc_face_check(a, card.person_id, json_string_value(json_object_get(cap, "photo")),
 				     level_rank(q->level) == 2 ? EID_MATCH_FULL : EID_MATCH_LIGHTWEIGHT,
 				     &st, err);
+	/* full: a live person following the session's challenge (issue 6) */
+	if (!st && !why && (level_rank(q->level) == 2 || json_object_get(cap, "frames")))
+		why = svc_liveness_check(a, card.person_id, q->nonce, cap, &st, err);
 	json_decref(cap);
 	if (st)
 		return st;

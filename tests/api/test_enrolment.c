@@ -12,6 +12,7 @@
 #include "eid/api.h"
 #include "eid/util.h"
 #include "test.h"
+#include "burst.h"
 
 static char data[64], id_a[19], id_b[19];
 static eid_authority *auth;
@@ -340,6 +341,7 @@ static json_t *app_answer_card(const char *sid, const char *card, const char *ph
 	char ad[512];
 	size_t ad_len = eid_verify_ad(sid, nonce, exp, rp, level, ad, sizeof(ad));
 	REQUIRE(ad_len);
+	const int full = strcmp(level, "full") == 0;
 	json_decref(info);
 	json_t *keys = call(as, "GET", "/v1/keys", NULL, status);
 	const char *x = json_string_value(
@@ -352,6 +354,8 @@ static json_t *app_answer_card(const char *sid, const char *card, const char *ph
 	json_t *cap = json_pack("{s:s, s:s}", "card_id", card, "photo", pic);
 	if (passcode)
 		json_object_set_new(cap, "passcode", json_string(passcode));
+	if (full) /* s1 follows the challenge */
+		json_object_set_new(cap, "frames", burst_s1(eid_http_server_url(ps), sid));
 	free(pic);
 	char *text = json_dumps(cap, JSON_COMPACT);
 	json_decref(cap);
@@ -504,6 +508,7 @@ static void test_full_enrolment_and_passcode(void)
 	char *pic = photo_b64("s1/s1_02.png");
 	json_t *cap = json_pack("{s:s, s:s, s:s, s:s}", "photo", pic, "device_pk", dev, "mobile",
 				"13800138000", "passcode", "20241126");
+	json_object_set_new(cap, "frames", burst_s1(eid_http_server_url(ps), sid));
 	free(pic);
 	char *text = json_dumps(cap, JSON_COMPACT);
 	json_decref(cap);

@@ -129,7 +129,7 @@ static flow authorize(const client *c, const char *challenge, const char *nonce,
 	json_decref(info);
 	if (answer > 0) {
 		json_t *ans;
-		REQUIRE(eid_app_answer(app, qr, photo, photo_len, NULL, &ans, NULL, &err) == EID_OK);
+		REQUIRE(eid_app_answer(app, qr, photo, photo_len, NULL, NULL, &ans, NULL, &err) == EID_OK);
 		json_decref(ans);
 	}
 	const char *hdr[] = {f.cookie, NULL};
@@ -541,7 +541,7 @@ static void test_forged_qr(void)
 				  &err) == EID_OK);
 	CHECK(eid_app_request_info(app, forged, &info, &err) == EID_E_DENIED);
 	json_t *ans;
-	CHECK(eid_app_answer(app, forged, photo, photo_len, NULL, &ans, NULL, &err) == EID_E_DENIED);
+	CHECK(eid_app_answer(app, forged, photo, photo_len, NULL, NULL, &ans, NULL, &err) == EID_E_DENIED);
 	/* unsigned */
 	json_object_del(p, "sig");
 	free(text);

@@ -15,6 +15,7 @@
 #include "eid/util.h"
 #include "test.h"
 #include "fixture.h"
+#include "burst.h"
 
 static fixture fx;
 static eid_pubkey seal_key;
@@ -190,8 +191,11 @@ static json_t *terminal_call(const eid_key *term, const char *term_id, const cha
 
 /* a full enrolment session of term for the resident; the app's part is submitted with
  * photo; answers the session id */
+enum { NO_BURST, FOLLOW, STILL };
+
 static void full_session(const eid_key *term, const char *term_id, const char *photo,
-			 const eid_key *phone, long *submit_status, char sid[64], json_t **card)
+			 const eid_key *phone, int burst, long *submit_status, char sid[64],
+			 json_t **card)
 {
 	long status;
 	json_t *s = terminal_call(term, term_id, "/v1/terminal/enrolments",
@@ -221,6 +225,10 @@ static void full_session(const eid_key *term, const char *term_id, const char *p
 	char *pic = orl_b64(photo);
 	json_t *cap = json_pack("{s:s, s:s, s:s, s:s}", "photo", pic, "device_pk", dev, "mobile",
 				"13800138000", "passcode", "20241126");
+	if (burst == FOLLOW) /* the resident follows the liveness challenge */
+		json_object_set_new(cap, "frames", burst_s1(eid_http_server_url(fx.ps), sid));
+	if (burst == STILL) /* a still photo instead: the same picture four times */
+		json_object_set_new(cap, "frames", json_pack("[ssss]", pic, pic, pic, pic));
 	free(pic);
 	char *ctext = json_dumps(cap, JSON_COMPACT);
 	json_decref(cap);
@@ -300,7 +308,7 @@ static void test_terminal_signin_and_outcome(void)
 	char sid[64];
 	long submitted;
 	json_t *card;
-	full_session(term, term_id, "s5/s5_01.png", impostor, &submitted, sid, &card);
+	full_session(term, term_id, "s5/s5_01.png", impostor, FOLLOW, &submitted, sid, &card);
 	CHECK(submitted == 403);
 	json_decref(card);
 	CHECK(strcmp(state_of(term, term_id, sid, &status), "refused") == 0 && status == 200);
@@ -308,8 +316,21 @@ static void test_terminal_signin_and_outcome(void)
 	state_of(other, term2, sid, &status);
 	CHECK(status == 404);
 
-	/* the resident's own face: enrolled */
-	full_session(term, term_id, "s1/s1_02.png", phone_a, &submitted, sid, &card);
+	/* the resident's own face, but no burst, then a still photo: no card */
+	full_session(term, term_id, "s1/s1_02.png", phone_a, NO_BURST, &submitted, sid, &card);
+	CHECK(submitted == 403 &&
+	      strstr(json_string_value(json_object_get(json_object_get(card, "error"), "message")),
+		     "liveness_no_burst"));
+	json_decref(card);
+	CHECK(strcmp(state_of(term, term_id, sid, &status), "refused") == 0);
+	full_session(term, term_id, "s1/s1_02.png", phone_a, STILL, &submitted, sid, &card);
+	CHECK(submitted == 403 &&
+	      strstr(json_string_value(json_object_get(json_object_get(card, "error"), "message")),
+		     "liveness_no_motion"));
+	json_decref(card);
+
+	/* the resident's own face, following the challenge: enrolled */
+	full_session(term, term_id, "s1/s1_02.png", phone_a, FOLLOW, &submitted, sid, &card);
 	CHECK(submitted == 201);
 	snprintf(card_a, sizeof(card_a), "%s", json_string_value(json_object_get(card, "card_id")));
 	json_decref(card);
@@ -326,7 +347,7 @@ static void test_terminal_signin_and_outcome(void)
 	sqlite3_stmt *stmt;
 	REQUIRE(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
 	REQUIRE(sqlite3_prepare_v2(db, q, -1, &stmt, NULL) == SQLITE_OK);
-	CHECK(sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 2);
+	CHECK(sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 4);
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
 	eid_key_free(term);

@@ -57,7 +57,7 @@ ok "revoke an unknown card fails" '[ $rc -eq 1 ] && grep -q not_found "$tmp/revo
 
 # the demo: every flow end to end in one process, and it notices when one goes wrong
 "$EID" demo --data "$tmp/demo" --verbose >"$tmp/demo.out" 2>"$tmp/demo.log"; rc=$?
-ok "demo: every step as expected" '[ $rc -eq 0 ] && [ "$(grep -c "^  \[ok\]" "$tmp/demo.out")" = 13 ] && ! grep -q FAIL "$tmp/demo.out"'
+ok "demo: every step as expected" '[ $rc -eq 0 ] && [ "$(grep -c "^  \[ok\]" "$tmp/demo.out")" = 14 ] && ! grep -q FAIL "$tmp/demo.out"'
 [ $rc -eq 0 ] || cat "$tmp/demo.out" >&2
 ok "demo: the services logged every request" '[ "$(grep -c "\"event\":\"http.request\"" "$tmp/demo.log")" -gt 50 ]'
 # privacy: nothing the residents gave is in clear in the data directory or the logs

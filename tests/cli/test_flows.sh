@@ -12,6 +12,16 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 ok() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  FAIL: $1" >&2; fi; }
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+# s1's photos posed as the session's liveness challenge asks (front, movement,
+# front, movement), as --frames wants them: frames STATE_DIR QR
+frames() {
+	list=""
+	for m in $("$EID" app challenge --state "$1" --qr "$2" | sed 's/.*\[\(.*\)\].*/\1/; s/[",]/ /g'); do
+		case $m in left) f=s1_02 ;; right) f=s1_04 ;; up) f=s1_09 ;; down) f=s1_03 ;; *) f=none ;; esac
+		list="$list${list:+,}$ORL/s1/s1_08.png,$ORL/s1/$f.png"
+	done
+	echo "$list"
+}
 
 D="$tmp/data"
 # two invented residents; the check characters are right (GB 11643)
@@ -40,7 +50,11 @@ ok "terminal and hotel registered" '[ -n "$term" ] && [ -n "$cred" ]'
 qr=$("$EID" terminal enrol --terminal-id "$term" --key "$tmp/term.key" --id-number "$id1" 2>/dev/null | field qr)
 ok "terminal prints a QR payload" '[ -n "$qr" ]'
 echo 58203174 | "$EID" app enrol --state "$tmp/phone1" --qr "$qr" --mobile 13800138000 \
-	--photo "$ORL/s1/s1_02.png" >"$tmp/card1.json" 2>"$tmp/enrol.err"
+	--photo "$ORL/s1/s1_02.png" >"$tmp/still.json" 2>"$tmp/still.err"
+ok "full enrolment without the liveness challenge: refused" '[ ! -s "$tmp/still.json" ] && grep -q liveness_no_burst "$tmp/still.err"'
+qr=$("$EID" terminal enrol --terminal-id "$term" --key "$tmp/term.key" --id-number "$id1" 2>/dev/null | field qr)
+echo 58203174 | "$EID" app enrol --state "$tmp/phone1" --qr "$qr" --mobile 13800138000 \
+	--photo "$ORL/s1/s1_02.png" --frames "$(frames "$tmp/phone1" "$qr")" >"$tmp/card1.json" 2>"$tmp/enrol.err"
 ok "full card issued" 'grep -q "\"level\":\"full\"" "$tmp/card1.json"'
 ok "app state private" '[ "$(stat -c %a "$tmp/phone1")" = 700 ] && [ "$(stat -c %a "$tmp/phone1/device.key")" = 600 ] && [ "$(stat -c %a "$tmp/phone1/card.json")" = 600 ]'
 
@@ -56,7 +70,8 @@ EID_RP_CREDENTIAL=$cred "$EID" rp result "$sid" 2>"$tmp/early.err"; rc=$?
 ok "no result before the answer" '[ $rc -eq 1 ] && grep -q not_found "$tmp/early.err"'
 "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" </dev/null 2>"$tmp/noconsent.err"; rc=$?
 ok "no consent, nothing sent" '[ $rc -eq 1 ] && grep -q "Hotel Canton asks" "$tmp/noconsent.err" && grep -q "check-in, room 1208" "$tmp/noconsent.err"'
-echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans.json" 2>/dev/null
+echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes \
+	--frames "$(frames "$tmp/phone1" "$rqr")" >"$tmp/ans.json" 2>/dev/null
 ok "the app hears yes" 'grep -q "\"result\":\"yes\"" "$tmp/ans.json"'
 EID_RP_CREDENTIAL=$cred "$EID" rp result "$sid" >"$tmp/result.json"; rc=$?
 ok "the hotel gets a signed yes" '[ $rc -eq 0 ] && grep -q "\"result\":\"yes\"" "$tmp/result.json" && grep -q "\"sig\"" "$tmp/result.json"'
@@ -81,8 +96,9 @@ mkdir -m 700 "$tmp/copy" && cp "$tmp/phone1/card.json" "$tmp/copy/"
 ok "a copied card without the device key learns nothing" '[ $rc -eq 1 ] && grep -q denied "$tmp/copy.err"'
 
 # flow 5: a new phone; enrolling again revokes the old card
-echo 11223344 | "$EID" app enrol --state "$tmp/phone1b" --qr "$("$EID" terminal enrol --terminal-id "$term" --key "$tmp/term.key" --id-number "$id1" 2>/dev/null | field qr)" \
-	--mobile 13800138000 --photo "$ORL/s1/s1_06.png" >"$tmp/card1b.json" 2>/dev/null
+qr=$("$EID" terminal enrol --terminal-id "$term" --key "$tmp/term.key" --id-number "$id1" 2>/dev/null | field qr)
+echo 11223344 | "$EID" app enrol --state "$tmp/phone1b" --qr "$qr" --mobile 13800138000 \
+	--photo "$ORL/s1/s1_06.png" --frames "$(frames "$tmp/phone1b" "$qr")" >"$tmp/card1b.json" 2>/dev/null
 ok "re-enrolled on a new phone" 'grep -q "\"level\":\"full\"" "$tmp/card1b.json"'
 "$EID" app history --state "$tmp/phone1" 2>"$tmp/old.err"; rc=$?
 ok "the old phone's card is revoked" '[ $rc -eq 1 ] && grep -q "card is revoked" "$tmp/old.err"'
@@ -92,8 +108,14 @@ echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$OR
 ok "the old phone answers no" 'grep -q "\"result\":\"no\"" "$tmp/ans3.json"'
 EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req4.json" 2>/dev/null
 rqr=$(field qr <"$tmp/req4.json")
-echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans4.json" 2>/dev/null
+echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes \
+	--frames "$(frames "$tmp/phone1b" "$rqr")" >"$tmp/ans4.json" 2>/dev/null
 ok "the new phone, new passcode: yes" 'grep -q "\"result\":\"yes\"" "$tmp/ans4.json"'
+EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req4b.json" 2>/dev/null
+rqr=$(field qr <"$tmp/req4b.json")
+echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes \
+	--frames "$ORL/s1/s1_04.png,$ORL/s1/s1_04.png,$ORL/s1/s1_04.png,$ORL/s1/s1_04.png" >"$tmp/ans4b.json" 2>/dev/null
+ok "a still photo instead of the challenge: no" 'grep -q "\"result\":\"no\"" "$tmp/ans4b.json"'
 
 # flow 5: a new passcode, with the old one and the face
 printf '99999999\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_04.png" >/dev/null 2>"$tmp/pc1.err"; rc=$?
@@ -106,7 +128,9 @@ printf '11223344\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --pho
 ok "passcode changed" 'grep -q "\"changed\":true" "$tmp/pc4.out"'
 for pc in 11223344 55667788; do
 	EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req5.json" 2>/dev/null
-	echo $pc | "$EID" app answer --state "$tmp/phone1b" --qr "$(field qr <"$tmp/req5.json")" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans.$pc" 2>/dev/null
+	rqr=$(field qr <"$tmp/req5.json")
+	echo $pc | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes \
+		--frames "$(frames "$tmp/phone1b" "$rqr")" >"$tmp/ans.$pc" 2>/dev/null
 done
 ok "the old passcode no longer works, the new one does" 'grep -q "\"result\":\"no\"" "$tmp/ans.11223344" && grep -q "\"result\":\"yes\"" "$tmp/ans.55667788"'
 

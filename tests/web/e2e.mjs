@@ -12,7 +12,7 @@
 // with the keyboard, for requests to other hosts, and every request body
 // the pages send is checked for photos, ID numbers and passcodes in clear.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -98,9 +98,40 @@ async function launch(cameraFile) {
 // relying party's own redirect URI, in the sign-in tests) fails.
 const sent = [];
 const alsoAllowed = [];
-async function open(browser, origin, device, name) {
+// A camera that follows the liveness challenge: a recorded clip cannot
+// follow a random challenge, so the resident's phone for the full level is
+// this page-side camera instead of Chromium's fake one. It shows the real
+// photo of resident A posed as the app's current instruction asks (the
+// data-move of its on-screen guide), on the same grey 640x480 frame.
+function posedCamera(poses) {
+  const imgs = {};
+  for (const [k, v] of Object.entries(poses)) {
+    const i = new Image();
+    i.src = v;
+    imgs[k] = i;
+  }
+  navigator.mediaDevices.getUserMedia = async () => {
+    const c = document.createElement('canvas');
+    c.width = 640;
+    c.height = 480;
+    const g = c.getContext('2d');
+    const draw = () => {
+      const guide = document.querySelector('.guide[data-move]');
+      const img = imgs[guide ? guide.dataset.move : 'front'] || imgs.front;
+      g.fillStyle = '#707070';
+      g.fillRect(0, 0, 640, 480);
+      if (img.complete) g.drawImage(img, 159, 44, 322, 392);
+    };
+    draw();
+    setInterval(draw, 40);
+    return c.captureStream(25);
+  };
+}
+
+async function open(browser, origin, device, name, poses = null) {
   const ctx = await browser.newContext({ ...device });
   await ctx.grantPermissions(['camera'], { origin });
+  if (poses) await ctx.addInitScript(posedCamera, poses);
   const page = await ctx.newPage();
   page.on('request', (r) => {
     const url = r.url();
@@ -185,12 +216,12 @@ async function main() {
   await shot(terminal, 'terminal-start');
 
   // ---- an impostor tries A's full enrolment with their own face: refused
-  const fullEnrolment = async (phoneBrowser, name) => {
+  const fullEnrolment = async (phoneBrowser, name, poses = null) => {
     await terminal.fill('#start-id', A.id);
     await terminal.click('#start-submit');
     const url = await readQr(terminal, '#qr-img');
     ok(`${name}: the terminal's QR holds an app link`, url && url.startsWith(platform + '/app#enrol='), url);
-    const phone = await open(phoneBrowser, platform, PHONE, name);
+    const phone = await open(phoneBrowser, platform, PHONE, name, poses);
     await phone.goto(url);
     await phone.locator('#enrol-full').waitFor({ state: 'visible' });
     await phone.fill('#full-mobile', A.mobile);
@@ -209,7 +240,9 @@ async function main() {
   await terminal.click('#qr-next');
 
   // ---- full enrolment of A through the terminal and the app
-  const phoneA = await fullEnrolment(browserA, 'resident A');
+  const pose = (f) => 'data:image/png;base64,' + readFileSync(join(ORL, 's1', f + '.png')).toString('base64');
+  const posesA = { front: pose('s1_08'), left: pose('s1_02'), right: pose('s1_04'), up: pose('s1_09'), down: pose('s1_03') };
+  const phoneA = await fullEnrolment(browserA, 'resident A', posesA);
   await shot(phoneA, 'app-enrol-full');
   await shot(terminal, 'terminal-qr');
   // form errors next to their fields first
@@ -299,6 +332,14 @@ async function main() {
   await phoneA.fill('#verify-pass', A.passcode);
   await shot(phoneA, 'app-verify');
   await phoneA.click('#verify-submit');
+  // the liveness challenge: the app says which way to move, the camera follows
+  await phoneA.waitForFunction(() => {
+    const g = document.querySelector('#verify-cam .guide[data-move]');
+    return g && g.dataset.move !== 'front';
+  }, null, { timeout: 20000 });
+  ok('app: the challenge tells the resident how to move',
+    /Slowly (turn|tilt) your head/.test(await phoneA.textContent('#verify-cam .guide')));
+  await shot(phoneA, 'app-challenge');
   ok('app: verified', await visibleText(phoneA, '#outcome-result', 'Verified', 60000));
   await shot(phoneA, 'app-verified');
   ok('desk: the answer arrives, verified', await visibleText(desk, '#wait-result', 'Verified (full)'));

@@ -54,7 +54,9 @@ function showRefusal(r, camId) {
   const message = (r.body && r.body.error && r.body.error.message) || '';
   const advice = message.includes('duplicate_face')
     ? 'This face is already registered to another resident: please go to a police counter.'
-    : adviceFor(code) || (code === 'denied' ? adviceFor('no_match') : null);
+    : message.includes('liveness_')
+      ? 'The movements were not recognised: follow the instructions on the screen and try again.'
+      : adviceFor(code) || (code === 'denied' ? adviceFor('no_match') : null);
   if (advice && camId) $('#' + camId + '-error').textContent = advice;
   else eid.status(appStatus, eid.errorText(r), 'bad');
 }
@@ -70,13 +72,22 @@ async function busy(button, fn) {
 
 // Seals the capture for the session and submits it; keeps the card and the
 // new device key on success.
+// The session's liveness challenge, filmed: needed at the full level.
+async function challengeFrames(sid, camId) {
+  const r = await eid.call('GET', `/v1/challenge/${encodeURIComponent(sid)}`);
+  if (r.status !== 200) throw new Error(eid.errorText(r));
+  const frames = await camera(camId).burst(r.body.challenge);
+  return frames.map((f) => eid.b64url(f));
+}
+
 async function enrol(session, capture, camId) {
   const device = await eid.newKeyPair();
   capture.photo = eid.b64url(await camera(camId).capture());
+  if (session.level === 'full') capture.frames = await challengeFrames(session.sid, camId);
   capture.device_pk = device.pub;
   const ad = `v1|enrol|${session.sid}|${session.nonce}|${session.exp}|${session.level}`;
   const body = await eid.sealAndSign(device.privateKey, ad, capture);
-  capture.photo = capture.passcode = null;
+  capture.photo = capture.passcode = capture.frames = null;
   const r = await eid.call('POST', `/v1/enrolments/${encodeURIComponent(session.sid)}`, body);
   if (r.status !== 201) { showRefusal(r, camId); return false; }
   const check = await eid.verifyAuthority(r.body);
@@ -152,7 +163,10 @@ $('#verify-form').addEventListener('submit', (ev) => {
   busy($('#verify-submit'), async () => {
     const device = await eid.stateGet('device'), card = await eid.stateGet('card');
     const capture = { card_id: card.card_id, photo: eid.b64url(await camera('verify-cam').capture()) };
-    if (request.level === 'full') capture.passcode = pass.value;
+    if (request.level === 'full') {
+      capture.frames = await challengeFrames(request.sid, 'verify-cam');
+      capture.passcode = pass.value;
+    }
     const ad = `v1|verify|${request.sid}|${request.nonce}|${request.exp}|${request.rp.id}|${request.level}`;
     const body = await eid.sealAndSign(device.privateKey, ad, capture);
     pass.value = '';

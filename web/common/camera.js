@@ -17,6 +17,18 @@ const ADVICE = {
   no_match: 'The face does not match the register photo.',
 };
 
+// What the resident is asked to do during the liveness challenge ("left" is
+// their own left: the preview is mirrored, so it looks the same way on screen).
+const MOVES = {
+  front: 'Look straight at the camera.',
+  left: 'Slowly turn your head to your left.',
+  right: 'Slowly turn your head to your right.',
+  up: 'Slowly tilt your head up.',
+  down: 'Slowly tilt your head down.',
+};
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export function adviceFor(code) {
   return ADVICE[code] || null;
 }
@@ -114,6 +126,36 @@ export class Camera {
     if (!v && m.detail < 4) return this.say('Nothing in view: look at the camera, inside the oval.', 'warn');
     if (!v) return this.say('Look at the camera, inside the oval…');
     this.say('Good: keep still and look at the camera.', 'ok');
+  }
+
+  // The liveness burst: the resident follows the authority's challenge (a list
+  // of movements) while frames are taken, in time order: facing the camera,
+  // then each movement, facing the camera again in between. At most 16
+  // frames, about 5 seconds.
+  async burst(moves) {
+    const frames = [];
+    const phase = async (move, count) => {
+      this.guide.dataset.move = move;
+      this.say(MOVES[move] || MOVES.front, 'warn');
+      await sleep(350); // time to start moving
+      for (let i = 0; i < count; i++) {
+        frames.push(await this.capture());
+        await sleep(250);
+      }
+    };
+    const checker = this.checker;
+    this.checker = null; // no guidance requests while the burst is filmed
+    try {
+      for (const m of moves) {
+        await phase('front', 2);
+        await phase(m, 6);
+      }
+    } finally {
+      delete this.guide.dataset.move;
+      this.checker = checker;
+    }
+    this.say('Done: keep still.', 'ok');
+    return frames;
   }
 
   // The current frame as JPEG bytes, at the camera's own resolution.
