@@ -76,6 +76,18 @@ for c in "$V"/genuine/*.mp4 "$V"/attack/*.mp4; do
 	done
 done >>"$results"
 
+# passive evidence: the antispoof and liveness models' scores on every face
+# frame of the real clips, genuine against replay; AUC 0.5 = no better than chance
+passive="$tmp/passive"
+: >"$passive"
+for c in "$V"/genuine/*.mp4 "$V"/attack/*.mp4; do
+	n=$(basename "$c" .mp4)
+	kind=genuine
+	case $c in */attack/*) kind=attack ;; esac
+	"$EID" face liveness --challenge left,right "$tmp/$n"/*.jpg 2>/dev/null |
+		sed -n "s/.*\"antispoof\":\([0-9.]*\),\"liveness\":\([0-9.]*\).*/$kind \1 \2/p" >>"$passive"
+done
+
 cat "$results"
 echo
 echo "| trials | kind | n | passed | error rate |"
@@ -88,4 +100,17 @@ for k in genuine no_turn replay still shifted scaled recompressed; do
 			else if (k == "no_turn") printf "| bona fide, no turn made | %s | %d | %d | (refusal expected) |\n", k, n, p
 			else printf "| attack (APCER) | %s | %d | %d | %.0f%% |\n", k, n, p, 100 * p / n
 		}' "$results"
+done
+
+echo
+echo "| passive model | genuine frames | replay frames | AUC (genuine scored higher) |"
+echo "|---|---|---|---|"
+for col in 2:antispoof 3:liveness; do
+	awk -v c="${col%%:*}" -v name="${col#*:}" '
+		$1 == "genuine" { g[ng++] = $c } $1 == "attack" { a[na++] = $c }
+		END {
+			for (i = 0; i < ng; i++) for (j = 0; j < na; j++)
+				s += g[i] > a[j] ? 1 : g[i] == a[j] ? 0.5 : 0
+			printf "| %s | %d | %d | %.3f |\n", name, ng, na, s / (ng * na)
+		}' "$passive"
 done

@@ -62,4 +62,12 @@ EID_MUST_CHECK eid_status eid_face_analyze(eid_face_ctx *fc, const eid_image *im
 /* Cosine similarity of two unit embeddings, -1..1; higher = more similar. */
 float eid_face_score(const float *a, const float *b);
 
+/* The passive presentation-attack scores of the face of fc's last
+ * successful eid_face_analyze: human-models' "antispoof" (real_out) and
+ * "liveness" (live_out, its first softmax output), both 0..1, on that
+ * analysis's face crop as Human feeds them. Evidence only: how much they are
+ * worth on our data is measured in docs/liveness.md. */
+EID_MUST_CHECK eid_status eid_face_passive(eid_face_ctx *fc, float *real_out, float *live_out,
+					   eid_err *err);
+
 #endif

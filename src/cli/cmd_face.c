@@ -561,14 +561,22 @@ int cmd_face_liveness(int argc, char **argv)
 			memcpy(ref, r->embedding, sizeof(ref));
 			have_ref = 1;
 		}
+		float real = 0, live = 0;
+		eid_status ps = st ? EID_OK : eid_face_passive(c.fc, &real, &live, &err);
+		if (ps) {
+			fprintf(stderr, "eid: %s (%s)\n", err.msg, eid_status_code(ps));
+			rc = 1;
+			break;
+		}
 		printf("{\"frame\":");
 		json_str(stdout, c.args[i]);
 		if (st)
 			printf(",\"face\":false}\n");
 		else
-			printf(",\"face\":true,\"yaw\":%.1f,\"pitch\":%.1f,\"identity\":%.4f}\n",
+			printf(",\"face\":true,\"yaw\":%.1f,\"pitch\":%.1f,\"identity\":%.4f,"
+			       "\"antispoof\":%.3f,\"liveness\":%.3f}\n",
 			       frames[i].yaw_deg, frames[i].pitch_deg,
-			       have_ref ? eid_face_score(r->embedding, ref) : 1.0);
+			       have_ref ? eid_face_score(r->embedding, ref) : 1.0, real, live);
 	}
 	if (!rc) {
 		eid_liveness_verdict v;

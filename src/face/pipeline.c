@@ -11,6 +11,7 @@
 
 struct eid_face_engine {
 	eid_model *det, *mesh, *embed;
+	eid_model *spoof, *live; /* passive presentation-attack models (eid_face_passive) */
 	int det_out[4]; /* output index of Identity, Identity_2, Identity_1, Identity_3 */
 	int mesh_out;   /* output index of the 1404 landmark values */
 };
@@ -19,6 +20,7 @@ struct eid_face_ctx {
 	const eid_face_engine *fe;
 	eid_threadpool *pool; /* shared by the three sessions, which run in turn */
 	eid_session *det, *mesh, *embed;
+	eid_session *spoof, *live; /* made on first eid_face_passive */
 	float det_in[EID_FACE_DET_SIZE * EID_FACE_DET_SIZE * 3];
 	float mesh_in[EID_FACE_MESH_SIZE * EID_FACE_MESH_SIZE * 3];
 	float pair[2 * EID_FACE_CHIP_SIZE * EID_FACE_CHIP_SIZE * 3]; /* chip, mirror */
@@ -90,6 +92,12 @@ eid_status eid_face_engine_load(const char *model_dir, eid_face_engine **out, ei
 		st = eid_fail(err, EID_E_FORMAT, "facemesh has no output 'Identity_2:0'");
 		goto fail;
 	}
+	snprintf(path, sizeof(path), "%s/human-models/antispoof.json", dir);
+	if ((st = eid_model_load(path, &fe->spoof, err)))
+		goto fail;
+	snprintf(path, sizeof(path), "%s/human-models/liveness.json", dir);
+	if ((st = eid_model_load(path, &fe->live, err)))
+		goto fail;
 	*out = fe;
 	return EID_OK;
 fail:
@@ -104,6 +112,8 @@ void eid_face_engine_free(eid_face_engine *fe)
 	eid_model_free(fe->det);
 	eid_model_free(fe->mesh);
 	eid_model_free(fe->embed);
+	eid_model_free(fe->spoof);
+	eid_model_free(fe->live);
 	free(fe);
 }
 
@@ -139,6 +149,8 @@ void eid_face_ctx_free(eid_face_ctx *fc)
 	eid_session_free(fc->det);
 	eid_session_free(fc->mesh);
 	eid_session_free(fc->embed);
+	eid_session_free(fc->spoof);
+	eid_session_free(fc->live);
 	eid_threadpool_free(fc->pool);
 	free(fc);
 }
@@ -301,4 +313,54 @@ float eid_face_score(const float *a, const float *b)
 	for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++)
 		s += (double)a[i] * b[i];
 	return (float)s;
+}
+
+/* Bilinear resize of an RGB float image (corner-aligned off, half-pixel
+ * centres: what tf.image.resizeBilinear does with its defaults). */
+static void resize_rgb(const float *src, int sw, int sh, float *dst, int dw, int dh)
+{
+	for (int y = 0; y < dh; y++) {
+		double fy = (y + 0.5) * sh / dh - 0.5;
+		fy = fy < 0 ? 0 : fy;
+		const int y0 = (int)fy, y1 = y0 + 1 < sh ? y0 + 1 : y0;
+		const double wy = fy - y0;
+		for (int x = 0; x < dw; x++) {
+			double fx = (x + 0.5) * sw / dw - 0.5;
+			fx = fx < 0 ? 0 : fx;
+			const int x0 = (int)fx, x1 = x0 + 1 < sw ? x0 + 1 : x0;
+			const double wx = fx - x0;
+			for (int c = 0; c < 3; c++) {
+				const double a = src[(y0 * sw + x0) * 3 + c], b = src[(y0 * sw + x1) * 3 + c],
+					     d = src[(y1 * sw + x0) * 3 + c], e = src[(y1 * sw + x1) * 3 + c];
+				dst[(y * dw + x) * 3 + c] =
+					(float)((a * (1 - wx) + b * wx) * (1 - wy) + (d * (1 - wx) + e * wx) * wy);
+			}
+		}
+	}
+}
+
+eid_status eid_face_passive(eid_face_ctx *fc, float *real_out, float *live_out, eid_err *err)
+{
+	eid_session_opts o = eid_session_defaults();
+	o.pool = fc->pool;
+	eid_status st = EID_OK;
+	if (!fc->spoof && (st = eid_session_new(fc->fe->spoof, &o, &fc->spoof, err)))
+		return st;
+	if (!fc->live && (st = eid_session_new(fc->fe->live, &o, &fc->live, err)))
+		return st;
+	/* the last analysis's face crop (the second FaceMesh input, 0..1), as
+	 * Human gives both models its face tensor */
+	float spoof_in[128 * 128 * 3], live_in[32 * 32 * 3];
+	resize_rgb(fc->mesh_in, EID_FACE_MESH_SIZE, EID_FACE_MESH_SIZE, spoof_in, 128, 128);
+	resize_rgb(fc->mesh_in, EID_FACE_MESH_SIZE, EID_FACE_MESH_SIZE, live_in, 32, 32);
+	const int64_t s1[4] = {1, 128, 128, 3}, s2[4] = {1, 32, 32, 3};
+	if ((st = eid_session_run(fc->spoof, spoof_in, s1, 4, err)) ||
+	    (st = eid_session_run(fc->live, live_in, s2, 4, err)))
+		return st;
+	eid_tensor_view a = eid_session_output(fc->spoof, 0), b = eid_session_output(fc->live, 0);
+	if (a.count < 1 || b.count < 1)
+		return eid_fail(err, EID_E_BACKEND, "the passive models gave no score");
+	*real_out = a.data[0];
+	*live_out = b.data[0];
+	return EID_OK;
 }

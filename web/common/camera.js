@@ -116,6 +116,7 @@ export class Camera {
   }
 
   advise() {
+    if (this.guide.dataset.move) return; // the burst's instruction stays on screen
     const m = this.measure();
     if (!m) return this.say('Starting the camera…');
     this.check();
