@@ -72,15 +72,14 @@ EID_MUST_CHECK eid_status eid_dedup_hold(eid_authority *a, const eid_resident_ro
 					 const char *batch, int64_t batch_ms, unsigned line,
 					 char reason_out[256], eid_err *err);
 
-/* Lightweight enrolment's guard, called with the claimed resident (person,
- * the audit subject of the claimed ID number) and the capture's template
- * before the 1:1 match: EID_OK when no other resident's face scores at
- * least EID_DEDUP_THRESHOLD; otherwise EID_E_DENIED with a message that
- * ends in "(duplicate_face)" and an "enrol.refused" audit row with data
- * "duplicate_face". */
-EID_MUST_CHECK eid_status eid_dedup_enrol_check(eid_authority *a, const char *person,
-						const char *subject,
-						const float probe[EID_FACE_EMBEDDING_DIM],
-						eid_err *err);
+/* A lightweight enrolment whose face also matches other residents (m, from
+ * eid_dedup_search excluding the claimed person): the new card, already
+ * stored with status "held", joins the administrator's queue with the
+ * candidates (held list; accept makes it active and supersedes the person's
+ * earlier cards, reject revokes it; both audited). Runs inside the caller's
+ * transaction. */
+EID_MUST_CHECK eid_status eid_dedup_hold_card(eid_authority *a, const eid_dedup_match *m,
+					      const char *person, const char *subject,
+					      const char *card_id, eid_err *err);
 
 #endif

@@ -250,6 +250,7 @@ typedef struct eid_dup_hold_row {
 	char candidates[256];
 	double score;
 	int64_t created_ms;
+	char card_id[48]; /* a lightweight enrolment's held card; "" for an import row */
 } eid_dup_hold_row;
 
 EID_MUST_CHECK eid_status eid_store_dup_hold_add(eid_store *st, const eid_dup_hold_row *row,

@@ -59,6 +59,8 @@ static const char *const authority_migrations[] = {
 	"ALTER TABLE held ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
 	"CREATE UNIQUE INDEX held_by_id ON held(held_id);"
 	"CREATE INDEX residents_status ON residents(status);",
+	/* 4: a lightweight enrolment's duplicate holds its card, not a resident */
+	"ALTER TABLE held ADD COLUMN card_id TEXT NOT NULL DEFAULT '';",
 };
 
 static const char *const platform_migrations[] = {
@@ -1091,7 +1093,7 @@ static eid_status sq_dup_hold_add(void *impl, const eid_dup_hold_row *r, eid_err
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(q->db,
 			       "INSERT INTO held (held_id, person_id, subject, candidate, score, reason,"
-			       " created_ms) VALUES (?, ?, ?, ?, ?, 'duplicate', ?)",
+			       " created_ms, card_id) VALUES (?, ?, ?, ?, ?, 'duplicate', ?, ?)",
 			       -1, &st, NULL))
 		return db_fail(q, err, "hold a duplicate");
 	sqlite3_bind_text(st, 1, r->held_id, -1, SQLITE_TRANSIENT);
@@ -1100,6 +1102,7 @@ static eid_status sq_dup_hold_add(void *impl, const eid_dup_hold_row *r, eid_err
 	sqlite3_bind_text(st, 4, r->candidates, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_double(st, 5, r->score);
 	sqlite3_bind_int64(st, 6, r->created_ms);
+	sqlite3_bind_text(st, 7, r->card_id, -1, SQLITE_TRANSIENT);
 	return insert(q, st, "hold a duplicate", err);
 }
 
@@ -1109,8 +1112,8 @@ static eid_status sq_dup_hold_get(void *impl, const char *held_id, eid_dup_hold_
 	sq *q = impl;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(q->db,
-			       "SELECT held_id, person_id, subject, candidate, score, created_ms"
-			       " FROM held WHERE held_id = ?",
+			       "SELECT held_id, person_id, subject, candidate, score, created_ms,"
+			       " card_id FROM held WHERE held_id = ?",
 			       -1, &st, NULL))
 		return db_fail(q, err, "read a duplicate hold");
 	sqlite3_bind_text(st, 1, held_id, -1, SQLITE_TRANSIENT);
@@ -1122,6 +1125,7 @@ static eid_status sq_dup_hold_get(void *impl, const char *held_id, eid_dup_hold_
 		col_text(st, 3, out->candidates, sizeof(out->candidates));
 		out->score = sqlite3_column_double(st, 4);
 		out->created_ms = sqlite3_column_int64(st, 5);
+		col_text(st, 6, out->card_id, sizeof(out->card_id));
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)

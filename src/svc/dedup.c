@@ -252,20 +252,43 @@ eid_status eid_dedup_hold(eid_authority *a, const eid_resident_row *row, const c
 
 /* --- lightweight enrolment ---------------------------------------------------- */
 
-eid_status eid_dedup_enrol_check(eid_authority *a, const char *person, const char *subject,
-				 const float probe[DIM], eid_err *err)
+eid_status eid_dedup_hold_card(eid_authority *a, const eid_dedup_match *m, const char *person,
+			       const char *subject, const char *card_id, eid_err *err)
 {
-	eid_dedup_match m;
-	eid_status st = eid_dedup_search(a, probe, person, EID_DEDUP_THRESHOLD, &m, err);
-	if (st || !m.n)
-		return st;
-	/* the refusal stands even if its audit row cannot be written */
-	eid_err ignore;
-	if (eid_store_audit_append(a->store, "enrol.refused", subject, EID_DEDUP_REFUSAL,
-				   strlen(EID_DEDUP_REFUSAL), NULL, &ignore) != EID_OK)
-		eid_log(EID_LOG_WARN, "authority", "audit.write_failed", "reason", ignore.msg, NULL);
-	return eid_fail(err, EID_E_DENIED,
-			"the face is registered to another resident (" EID_DEDUP_REFUSAL ")");
+	if (!m->n)
+		return eid_fail(err, EID_E_INTERNAL, "a duplicate hold needs a match");
+	eid_held_import_row h;
+	eid_dup_hold_row dh;
+	memset(&h, 0, sizeof(h));
+	memset(&dh, 0, sizeof(dh));
+	eid_crypto_random_id(h.held_id);
+	snprintf(dh.held_id, sizeof(dh.held_id), "%s", h.held_id);
+	snprintf(h.batch_id, sizeof(h.batch_id), "enrolment");
+	snprintf(h.code, sizeof(h.code), "duplicate");
+	h.created_ms = dh.created_ms = svc_now_ms();
+	snprintf(dh.person_id, sizeof(dh.person_id), "%s", person);
+	snprintf(dh.subject, sizeof(dh.subject), "%s", subject);
+	snprintf(dh.card_id, sizeof(dh.card_id), "%s", card_id);
+	dh.score = m->c[0].score;
+	size_t used = 0;
+	for (unsigned i = 0; i < m->n; i++) {
+		int w = snprintf(dh.candidates + used, sizeof(dh.candidates) - used, "%s%s:%.4f",
+				 i ? " " : "", m->c[i].person, m->c[i].score);
+		if (w < 0 || (size_t)w >= sizeof(dh.candidates) - used)
+			break;
+		used += (size_t)w;
+	}
+	snprintf(h.reason, sizeof(h.reason),
+		 "lightweight enrolment: the face also matches %u other registered resident%s at "
+		 "or above %.4f (best %.4f): card held for adjudication",
+		 m->n, m->n == 1 ? "" : "s", EID_DEDUP_THRESHOLD, m->c[0].score);
+	eid_status st = eid_store_held_import_add(a->store, &h, err);
+	if (!st)
+		st = eid_store_dup_hold_add(a->store, &dh, err);
+	if (!st)
+		st = eid_store_audit_append(a->store, "enrol.held", subject, card_id, strlen(card_id),
+					    NULL, err);
+	return st;
 }
 
 /* --- the administrator's decision --------------------------------------------- */
@@ -302,8 +325,16 @@ static eid_status decide(eid_authority *a, const char *id, const char *reason, i
 		return st;
 	if ((st = eid_store_begin(a->store, err)))
 		return st;
-	st = accept ? eid_store_resident_set_status(a->store, dh.person_id, "held", "active", err)
-		    : eid_store_resident_delete_held(a->store, dh.person_id, err);
+	unsigned superseded = 0;
+	if (dh.card_id[0] && accept) /* the held card replaces the person's earlier ones */
+		st = eid_store_cards_supersede(a->store, dh.person_id, &superseded, err);
+	if (dh.card_id[0] && !st)
+		st = eid_store_card_set_status(a->store, dh.card_id, accept ? "active" : "revoked",
+					       err);
+	else if (!st)
+		st = accept ? eid_store_resident_set_status(a->store, dh.person_id, "held", "active",
+							    err)
+			    : eid_store_resident_delete_held(a->store, dh.person_id, err);
 	if (!st)
 		st = eid_store_held_import_delete(a->store, id, err);
 	if (!st)
@@ -312,7 +343,10 @@ static eid_status decide(eid_authority *a, const char *id, const char *reason, i
 	if (!st)
 		st = eid_store_audit_append(a->store, accept ? "held.accepted" : "held.rejected", id,
 					    reason, strlen(reason), NULL, err);
-	if (!st && accept)
+	if (!st && accept && dh.card_id[0])
+		st = eid_store_audit_append(a->store, "card.issued", dh.subject, dh.card_id,
+					    strlen(dh.card_id), NULL, err);
+	else if (!st && accept)
 		st = eid_store_audit_append(a->store, "register.imported", dh.subject, dh.person_id,
 					    strlen(dh.person_id), NULL, err);
 	if (st) {
@@ -320,8 +354,8 @@ static eid_status decide(eid_authority *a, const char *id, const char *reason, i
 		/* a concurrent decision got there first */
 		return st == EID_E_NOT_FOUND ? eid_fail(err, st, "no such duplicate hold") : st;
 	}
-	if ((st = eid_store_commit(a->store, err)) || !accept)
-		return st;
+	if ((st = eid_store_commit(a->store, err)) || !accept || dh.card_id[0])
+		return st; /* a held card's person is in the gallery already */
 	/* the accepted resident joins the gallery: its own face is now registered */
 	uint8_t ct[DIM * 4 + EID_KEK_OVERHEAD];
 	size_t len;

@@ -126,8 +126,11 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 		st = svc_load_template(a, person, tpl_ct, tpl_len, ref, err);
 	if (!st)
 		st = svc_capture_template(a, photo, probe, err);
-	if (!st && !full) /* one person, one identity: not someone else's face (issue 6) */
-		st = eid_dedup_enrol_check(a, person, idh, probe, err);
+	/* one person, one identity (issue 6): a face that also matches another
+	 * resident gets a card held for the administrator, not an active one */
+	eid_dedup_match dup = {0};
+	if (!st && !full)
+		st = eid_dedup_search(a, probe, person, EID_DEDUP_THRESHOLD, &dup, err);
 	/* a live person following the session's challenge: required for full
 	 * cards, checked for lightweight ones when frames come (issue 6) */
 	const char *live_why = NULL;
@@ -166,13 +169,16 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	snprintf(card.person_id, sizeof(card.person_id), "%s", person);
 	snprintf(card.level, sizeof(card.level), "%s", q->level);
 	memcpy(card.device_pk, device.key, 32);
-	snprintf(card.status, sizeof(card.status), "active");
+	const int held = dup.n > 0;
+	snprintf(card.status, sizeof(card.status), "%s", held ? "held" : "active");
 	card.iat_ms = svc_now_ms();
 	card.exp_ms = card.iat_ms + CARD_MS;
 	unsigned superseded = 0;
 	if (!(st = eid_store_begin(a->store, err))) {
-		/* one card per person: enrolling again (a new phone) revokes the old ones */
-		st = eid_store_cards_supersede(a->store, person, &superseded, err);
+		/* one card per person: enrolling again (a new phone) revokes the old
+		 * ones; a held card does so only when the administrator accepts it */
+		if (!held)
+			st = eid_store_cards_supersede(a->store, person, &superseded, err);
 		if (!st && superseded)
 			st = eid_store_audit_append(a->store, "card.superseded", idh, card.card_id,
 						    strlen(card.card_id), NULL, err);
@@ -180,7 +186,9 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 			st = eid_store_card_add(a->store, &card, err);
 		if (!st && full)
 			st = eid_store_passcode_set(a->store, person, pc_hash, err);
-		if (!st)
+		if (!st && held)
+			st = eid_dedup_hold_card(a, &dup, person, idh, card.card_id, err);
+		else if (!st)
 			st = eid_store_audit_append(a->store, "card.issued", idh, card.card_id,
 						    strlen(card.card_id), NULL, err);
 		if (st)
@@ -194,6 +202,8 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 					     (json_int_t)card.iat_ms, "exp", (json_int_t)card.exp_ms);
 	if (!st && !signed_card)
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st && held) /* the app tells the resident: no card until the authority decides */
+		json_object_set_new(signed_card, "status", json_string("held"));
 	if (!st)
 		st = eid_sign_json(a->signing, signed_card, err);
 	if (st) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../src/svc/svc_internal.h"
+#include "eid/admin.h"
 #include "eid/api.h"
 #include "eid/client.h"
 #include "eid/util.h"
@@ -460,7 +461,22 @@ static void test_capture_guidance(void)
 }
 
 /* one person, one identity: a lightweight enrolment claiming another
- * resident's ID number with a registered resident's face is refused */
+ * resident's ID number with a registered resident's face gets a card held
+ * for the administrator; it answers no until accepted */
+static char *answer_light(eid_app *app, const char *cred, const uint8_t *face, size_t len)
+{
+	char sid[64], *qr = NULL;
+	json_t *ans = NULL;
+	eid_err err;
+	REQUIRE(eid_rp_request(eid_http_server_url(fx.ps), cred, "check-in", "lightweight", sid, &qr,
+			       &err) == EID_OK);
+	REQUIRE(eid_app_answer(app, qr, face, len, NULL, NULL, &ans, NULL, &err) == EID_OK);
+	char *r = strdup(json_string_value(json_object_get(ans, "result")));
+	json_decref(ans);
+	free(qr);
+	return r;
+}
+
 static void test_duplicate_face(void)
 {
 	char csv[128], id_b[19];
@@ -471,30 +487,62 @@ static void test_duplicate_face(void)
 	FILE *f = fopen(csv, "w");
 	REQUIRE(f);
 	fprintf(f, "id_number,name,birth_date,sex,address,photo\n");
-	fprintf(f, "%s,B,1985-12-31,F,x,%s/faces/dev/images/orl/s3/s3_03.png\n", id_b, test_shared());
+	fprintf(f, "%s,B,1985-12-31,F,x,%s/faces/dev/images/orl/s1/s1_05.png\n", id_b,
+		test_shared());
 	fclose(f);
 	eid_err err;
 	eid_import_counts n;
+	/* B's register photo is A's face: the import holds it; accepted, B is a
+	 * resident whose face is A's (twins, or an error an officer cleared) */
 	REQUIRE(eid_authority_import(fx.auth, csv, "models", NULL, &n, &err) == EID_OK);
-	REQUIRE(n.imported == 1);
-	char path[512];
-	uint8_t *a_face, *b_face;
-	size_t a_len, b_len;
+	json_t *held;
+	REQUIRE(eid_admin_held(fx.auth, &held, &err) == EID_OK);
+	const char *import_hold =
+		json_string_value(json_object_get(json_array_get(json_object_get(held, "held"), 0), "id"));
+	REQUIRE(import_hold);
+	REQUIRE(eid_admin_held_accept(fx.auth, import_hold, "twins, checked at the counter", &err) ==
+		EID_OK);
+	json_decref(held);
+
+	char path[512], rp_id[EID_CREDENTIAL_ID_LEN + 1], secret[EID_CREDENTIAL_SECRET_LEN + 1],
+		cred[80];
+	REQUIRE(eid_platform_add_rp(fx.plat, "Cafe", "lightweight", rp_id, secret, &err) == EID_OK);
+	snprintf(cred, sizeof(cred), "%s.%s", rp_id, secret);
+	uint8_t *face;
+	size_t len;
 	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/s1/s1_02.png", test_shared());
-	REQUIRE(eid_file_read(path, 1u << 24, &a_face, &a_len, &err) == EID_OK);
-	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/s3/s3_01.png", test_shared());
-	REQUIRE(eid_file_read(path, 1u << 24, &b_face, &b_len, &err) == EID_OK);
+	REQUIRE(eid_file_read(path, 1u << 24, &face, &len, &err) == EID_OK);
 	eid_app *app;
 	REQUIRE(eid_app_new(eid_http_server_url(fx.ps), &app, &err) == EID_OK);
-	/* A's face, B's ID number: A is in the register already */
-	CHECK(eid_app_enrol_light(app, id_b, a_face, a_len, &err) == EID_E_DENIED);
-	CHECK(strstr(err.msg, "duplicate_face") != NULL);
-	CHECK(eid_app_card(app) == NULL);
-	/* B's own face: enrolled */
-	CHECK(eid_app_enrol_light(app, id_b, b_face, b_len, &err) == EID_OK);
+	/* the face (s1) claims B: it matches B and also resident A: held */
+	REQUIRE(eid_app_enrol_light(app, id_b, face, len, &err) == EID_OK);
+	const json_t *card = eid_app_card(app);
+	CHECK(strcmp(json_string_value(json_object_get(card, "status")), "held") == 0);
+	char *r = answer_light(app, cred, face, len);
+	CHECK(strcmp(r, "no") == 0);
+	free(r);
+	/* the administrator accepts it with a reason: the card works */
+	REQUIRE(eid_admin_held(fx.auth, &held, &err) == EID_OK);
+	const char *card_hold = NULL;
+	size_t i;
+	json_t *h;
+	json_array_foreach(json_object_get(held, "held"), i, h)
+	{
+		if (strcmp(json_string_value(json_object_get(h, "batch")), "enrolment") == 0)
+			card_hold = json_string_value(json_object_get(h, "id"));
+	}
+	REQUIRE(card_hold);
+	CHECK(eid_admin_held_accept(fx.auth, card_hold, "", &err) == EID_E_INVALID_ARG);
+	REQUIRE(eid_admin_held_accept(fx.auth, card_hold, "same person, documents checked", &err) ==
+		EID_OK);
+	json_decref(held);
+	r = answer_light(app, cred, face, len);
+	CHECK(strcmp(r, "yes") == 0);
+	free(r);
+	uint64_t rows, bad;
+	CHECK(eid_authority_audit_verify(fx.auth, &rows, &bad, &err) == EID_OK);
 	eid_app_free(app);
-	free(a_face);
-	free(b_face);
+	free(face);
 }
 
 static void test_teardown(void)

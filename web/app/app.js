@@ -52,9 +52,7 @@ async function view(id, cam) {
 function showRefusal(r, camId) {
   const code = r.body && r.body.error && r.body.error.code;
   const message = (r.body && r.body.error && r.body.error.message) || '';
-  const advice = message.includes('duplicate_face')
-    ? 'This face is already registered to another resident: please go to a police counter.'
-    : message.includes('liveness_')
+  const advice = message.includes('liveness_')
       ? 'The movements were not recognised: follow the instructions on the screen and try again.'
       : adviceFor(code) || (code === 'denied' ? adviceFor('no_match') : null);
   if (advice && camId) $('#' + camId + '-error').textContent = advice;
@@ -96,7 +94,11 @@ async function enrol(session, capture, camId) {
   await eid.stateSet('card', r.body);
   history.replaceState(null, '', '/app');
   await route();
-  eid.status(appStatus, `Your ${r.body.level} card is ready.`, 'ok');
+  if (r.body.status === 'held')
+    eid.status(appStatus, 'Your card is held for review: this face is close to another resident\'s. ' +
+      'The authority will decide; until then the card answers no.', 'warn');
+  else
+    eid.status(appStatus, `Your ${r.body.level} card is ready.`, 'ok');
   return true;
 }
 
@@ -281,7 +283,7 @@ async function route() {
     return;
   }
   if (card) {
-    $('#card-level').textContent = card.level;
+    $('#card-level').textContent = card.level + (card.status === 'held' ? ' (held for review by the authority)' : '');
     $('#card-id').textContent = card.card_id;
     $('#card-iat').textContent = eid.fmtTime(card.iat);
     $('#card-exp').textContent = eid.fmtTime(card.exp);
