@@ -53,6 +53,8 @@ EID_MUST_CHECK eid_status eid_oidc_rotate_key(const char *data_dir, char kid_out
 					      eid_err *err);
 
 json_t *eid_oidc_discovery(eid_platform *p);
+/* 1 when the issuer (the platform's public URL) is https: cookies get Secure. */
+int eid_oidc_https(const eid_platform *p);
 json_t *eid_oidc_jwks(eid_platform *p);
 
 /* The authorization request's parameters (NULL when absent). */

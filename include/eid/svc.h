@@ -229,6 +229,9 @@ EID_MUST_CHECK eid_status eid_platform_open(const char *data_dir, const char *au
 void eid_platform_close(eid_platform *p);
 json_t *eid_platform_key_set(const eid_platform *p);
 const char *eid_platform_authority_url(const eid_platform *p);
+/* The platform's URL as the world reaches it ("" until set): the OpenID
+ * issuer and the "platform" of QR payloads. */
+const char *eid_platform_public_url(const eid_platform *p);
 /* The authority's published key set as GET <authority>/v1/keys answers it:
  * fetched now if fresh, else at most once a minute (and again after
  * set_authority_url); *out is the caller's copy. EID_E_IO when the authority

@@ -60,7 +60,7 @@ static void get_authorize(void *ctx, const eid_http_request *req, eid_http_respo
 		/* binds this browser to the sign-in: only it collects the code */
 		char set[320];
 		snprintf(set, sizeof(set), "%s; Path=/oidc; Max-Age=600; HttpOnly; SameSite=Lax%s",
-			 cookie, strncmp(location, "https:", 6) == 0 ? "; Secure" : "");
+			 cookie, eid_oidc_https(ctx) ? "; Secure" : "");
 		header(resp, "Set-Cookie", set);
 	}
 }

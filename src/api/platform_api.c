@@ -263,7 +263,8 @@ eid_status eid_api_platform_start(eid_platform *p, const eid_http_config *cfg,
 	memcpy(all, routes, sizeof(routes));
 	memcpy(all + n, api_oidc_routes, api_oidc_nroutes * sizeof(*all));
 	eid_status st = eid_http_server_new(&c, all, n + api_oidc_nroutes, p, out, err);
-	if (!st)
+	/* the listener's own URL, unless the operator gave the public one */
+	if (!st && !eid_platform_public_url(p)[0])
 		st = eid_platform_set_public_url(p, eid_http_server_url(*out), err);
 	return st;
 }

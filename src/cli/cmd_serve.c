@@ -25,10 +25,13 @@ int cmd_serve(int argc, char **argv)
 			    "          [--authority-port N] [--platform-port N] [--admin-port N]\n"
 			    "          [--authority-url URL]\n"
 			    "          [--platform-key KEY (role authority: the platform's signing key)]\n"
-			    "          [--web DIR (the web pages; default $EID_WEB or ./web)]";
+			    "          [--web DIR (the web pages; default $EID_WEB or ./web)]\n"
+			    "          [--public-url URL (the platform as the world reaches it, e.g. the\n"
+			    "           https address of its TLS proxy: the OpenID issuer, QR payloads)]";
 	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data";
 	const char *role = "both", *bind = "127.0.0.1", *authority_url = NULL, *platform_key = NULL;
 	const char *web = getenv("EID_WEB") ? getenv("EID_WEB") : "web";
+	const char *public_url = NULL;
 	uint16_t aport = 8441, pport = 8442;
 	uint16_t admin_port = 8443; /* the authority's admin console */
 	for (int i = 0; i < argc; i++) {
@@ -46,6 +49,8 @@ int cmd_serve(int argc, char **argv)
 			authority_url = argv[++i];
 		else if (strcmp(a, "--web") == 0)
 			web = argv[++i];
+		else if (strcmp(a, "--public-url") == 0)
+			public_url = argv[++i];
 		else if (strcmp(a, "--platform-key") == 0)
 			platform_key = argv[++i];
 		else if (strcmp(a, "--authority-port") == 0)
@@ -126,8 +131,12 @@ int cmd_serve(int argc, char **argv)
 				       .web_dir = have_web ? web : NULL};
 		if (!authority_url)
 			authority_url = "http://127.0.0.1:8441";
-		if (!(st = eid_platform_set_authority_url(p, authority_url, &err)) &&
-		    !(st = eid_api_platform_start(p, &cfg, &ps, &err)))
+		/* set before the listener starts: handlers read it */
+		if (public_url)
+			st = eid_platform_set_public_url(p, public_url, &err);
+		if (!st && !(st = eid_platform_set_authority_url(p, authority_url, &err)))
+			st = eid_api_platform_start(p, &cfg, &ps, &err);
+		if (!st)
 			printf("platform listening on %s (authority at %s)\n", eid_http_server_url(ps),
 			       authority_url);
 		if (!st && have_web)

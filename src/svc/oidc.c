@@ -321,6 +321,11 @@ eid_status eid_oidc_client_add(eid_platform *p, const char *name, const json_t *
 
 /* ---- discovery ------------------------------------------------------------------------- */
 
+int eid_oidc_https(const eid_platform *p)
+{
+	return strncmp(p->public_url, "https://", 8) == 0;
+}
+
 json_t *eid_oidc_discovery(eid_platform *p)
 {
 	const char *iss = p->public_url;

@@ -81,6 +81,11 @@ const char *eid_platform_authority_url(const eid_platform *p)
 	return p->authority_url;
 }
 
+const char *eid_platform_public_url(const eid_platform *p)
+{
+	return p->public_url;
+}
+
 eid_status eid_platform_set_public_url(eid_platform *p, const char *url, eid_err *err)
 {
 	if (!url || strlen(url) >= sizeof(p->public_url) ||

@@ -238,6 +238,17 @@ static void test_discovery(void)
 			     json_object_get(r.json, "subject_types_supported"), 0)),
 		     "pairwise") == 0);
 	json_decref(r.json);
+	/* behind a TLS proxy the operator gives the public URL: the issuer follows */
+	eid_err err;
+	char listener[128];
+	snprintf(listener, sizeof(listener), "%s", eid_platform_public_url(fx.plat));
+	REQUIRE(eid_platform_set_public_url(fx.plat, "https://eid.example", &err) == EID_OK);
+	r = http("GET", "/.well-known/openid-configuration", NULL, NULL);
+	CHECK(strcmp(json_string_value(json_object_get(r.json, "token_endpoint")),
+		     "https://eid.example/oidc/token") == 0 &&
+	      eid_oidc_https(fx.plat));
+	json_decref(r.json);
+	REQUIRE(eid_platform_set_public_url(fx.plat, listener, &err) == EID_OK);
 	r = http("GET", "/oidc/jwks", NULL, NULL);
 	json_t *k = json_array_get(json_object_get(r.json, "keys"), 0);
 	CHECK(r.status == 200 && strcmp(json_string_value(json_object_get(k, "kty")), "EC") == 0);
