@@ -44,7 +44,8 @@ export async function oidcScenarios(t) {
     ok('oidc: discovery by the library', shopConfig.serverMetadata().issuer === platform);
 
     // One sign-in: the library's URL, the resident's answer, the library's checks.
-    const signIn = async (config, how, name) => {
+    // `lands`: the page that ends on the redirect URI (the one that started)
+    const signIn = async (config, how, name, lands) => {
       const verifier = client.randomPKCECodeVerifier();
       const nonce = client.randomNonce(), state = client.randomState();
       const url = client.buildAuthorizationUrl(config, {
@@ -58,6 +59,8 @@ export async function oidcScenarios(t) {
       const back = new URL(rp.hits[rp.hits.length - 1] || '/none', redirect);
       ok(`oidc ${name}: the browser comes back with a code`, back.searchParams.has('code'),
         back.search);
+      // the browser has arrived before the next sign-in navigates it again
+      await lands().waitForURL((u) => u.href.startsWith(redirect), { timeout: 20000 });
       const tokens = await client.authorizationCodeGrant(config, back, {
         pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state, idTokenExpected: true,
       });
@@ -84,7 +87,7 @@ export async function oidcScenarios(t) {
       await phone.waitForFunction(() => document.querySelector('#verify-cam video').videoWidth > 0);
       await phone.click('#verify-submit');
     };
-    const first = await signIn(shopConfig, onThisDevice, 'same device');
+    const first = await signIn(shopConfig, onThisDevice, 'same device', () => phone);
 
     // 2. on a computer, the phone scanning the sign-in page's QR code
     const desktop = await t.open(t.browser, platform, t.DESKTOP, 'sign-in desktop');
@@ -100,9 +103,9 @@ export async function oidcScenarios(t) {
       await phone.waitForFunction(() => document.querySelector('#verify-cam video').videoWidth > 0);
       await phone.click('#verify-submit');
     };
-    const second = await signIn(shopPost, withPhone, 'with the phone (client_secret_post)');
+    const second = await signIn(shopPost, withPhone, 'with the phone (client_secret_post)', () => desktop);
     ok('oidc: one service always gets the same subject', first.sub === second.sub);
-    const third = await signIn(portalConfig, withPhone, 'private_key_jwt');
+    const third = await signIn(portalConfig, withPhone, 'private_key_jwt', () => desktop);
     ok('oidc: another service gets another subject', third.sub !== first.sub);
 
     // 3. declined on the phone: the service hears access_denied
