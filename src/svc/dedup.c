@@ -197,63 +197,16 @@ eid_status eid_dedup_size(eid_authority *a, size_t *n_out, eid_err *err)
 	return st;
 }
 
-/* --- the import's hold ------------------------------------------------------ */
+/* --- holds --------------------------------------------------------------------- */
 
-eid_status eid_dedup_hold(eid_authority *a, const eid_resident_row *row, const char *subject,
-			  const eid_dedup_match *m, const char *batch, int64_t batch_ms,
-			  unsigned line, char reason_out[256], eid_err *err)
-{
-	if (!m->n || strcmp(row->status, "held") != 0)
-		return eid_fail(err, EID_E_INTERNAL, "a duplicate hold needs a held row and a match");
-	eid_held_import_row h;
-	eid_dup_hold_row dh;
-	memset(&h, 0, sizeof(h));
-	memset(&dh, 0, sizeof(dh));
-	eid_crypto_random_id(h.held_id);
-	snprintf(dh.held_id, sizeof(dh.held_id), "%s", h.held_id);
-	snprintf(h.batch_id, sizeof(h.batch_id), "%s", batch);
-	h.line = line;
-	snprintf(h.code, sizeof(h.code), "duplicate");
-	h.created_ms = dh.created_ms = batch_ms;
-	snprintf(dh.person_id, sizeof(dh.person_id), "%s", row->person_id);
-	snprintf(dh.subject, sizeof(dh.subject), "%s", subject);
-	dh.score = m->c[0].score;
-	/* the candidates as "person:score ..." (opaque ids: no personal data) */
-	size_t used = 0;
-	for (unsigned i = 0; i < m->n; i++) {
-		int w = snprintf(dh.candidates + used, sizeof(dh.candidates) - used, "%s%s:%.4f",
-				 i ? " " : "", m->c[i].person, m->c[i].score);
-		if (w < 0 || (size_t)w >= sizeof(dh.candidates) - used)
-			break;
-		used += (size_t)w;
-	}
-	snprintf(h.reason, sizeof(h.reason),
-		 "face matches %u registered resident%s at or above the duplicate threshold %.4f"
-		 " (best %.4f): held for adjudication",
-		 m->n, m->n == 1 ? "" : "s", EID_DEDUP_THRESHOLD, m->c[0].score);
-	snprintf(reason_out, 256, "%s", h.reason);
-	eid_status st = eid_store_begin(a->store, err);
-	if (st)
-		return st;
-	st = eid_store_resident_add(a->store, row, err);
-	if (!st)
-		st = eid_store_held_import_add(a->store, &h, err);
-	if (!st)
-		st = eid_store_dup_hold_add(a->store, &dh, err);
-	if (!st)
-		st = eid_store_audit_append(a->store, "register.held", subject, h.held_id,
-					    strlen(h.held_id), NULL, err);
-	if (st)
-		eid_store_rollback(a->store);
-	else
-		st = eid_store_commit(a->store, err);
-	return st;
-}
-
-/* --- lightweight enrolment ---------------------------------------------------- */
-
-eid_status eid_dedup_hold_card(eid_authority *a, const eid_dedup_match *m, const char *person,
-			       const char *subject, const char *card_id, eid_err *err)
+/* The two rows of a duplicate hold, in the caller's transaction: the queue
+ * entry (batch, line, reason naming the threshold) and the link to what is
+ * held (a held resident row, or card_id for an enrolment's card) with the
+ * candidates as "person:score ..." (opaque ids: no personal data). */
+static eid_status hold_rows(eid_authority *a, const eid_dedup_match *m, const char *person,
+			    const char *subject, const char *card_id, const char *batch,
+			    int64_t when_ms, unsigned line, const char *what, char held_id[48],
+			    char reason_out[256], eid_err *err)
 {
 	if (!m->n)
 		return eid_fail(err, EID_E_INTERNAL, "a duplicate hold needs a match");
@@ -263,12 +216,14 @@ eid_status eid_dedup_hold_card(eid_authority *a, const eid_dedup_match *m, const
 	memset(&dh, 0, sizeof(dh));
 	eid_crypto_random_id(h.held_id);
 	snprintf(dh.held_id, sizeof(dh.held_id), "%s", h.held_id);
-	snprintf(h.batch_id, sizeof(h.batch_id), "enrolment");
+	snprintf(held_id, 48, "%s", h.held_id);
+	snprintf(h.batch_id, sizeof(h.batch_id), "%s", batch);
+	h.line = line;
 	snprintf(h.code, sizeof(h.code), "duplicate");
-	h.created_ms = dh.created_ms = svc_now_ms();
+	h.created_ms = dh.created_ms = when_ms;
 	snprintf(dh.person_id, sizeof(dh.person_id), "%s", person);
 	snprintf(dh.subject, sizeof(dh.subject), "%s", subject);
-	snprintf(dh.card_id, sizeof(dh.card_id), "%s", card_id);
+	snprintf(dh.card_id, sizeof(dh.card_id), "%s", card_id ? card_id : "");
 	dh.score = m->c[0].score;
 	size_t used = 0;
 	for (unsigned i = 0; i < m->n; i++) {
@@ -279,16 +234,47 @@ eid_status eid_dedup_hold_card(eid_authority *a, const eid_dedup_match *m, const
 		used += (size_t)w;
 	}
 	snprintf(h.reason, sizeof(h.reason),
-		 "lightweight enrolment: the face also matches %u other registered resident%s at "
-		 "or above %.4f (best %.4f): card held for adjudication",
-		 m->n, m->n == 1 ? "" : "s", EID_DEDUP_THRESHOLD, m->c[0].score);
+		 "%s matches %u other registered resident%s at or above the duplicate threshold"
+		 " %.4f (best %.4f): held for adjudication",
+		 what, m->n, m->n == 1 ? "" : "s", EID_DEDUP_THRESHOLD, m->c[0].score);
+	snprintf(reason_out, 256, "%s", h.reason);
 	eid_status st = eid_store_held_import_add(a->store, &h, err);
+	return st ? st : eid_store_dup_hold_add(a->store, &dh, err);
+}
+
+eid_status eid_dedup_hold(eid_authority *a, const eid_resident_row *row, const char *subject,
+			  const eid_dedup_match *m, const char *batch, int64_t batch_ms,
+			  unsigned line, char reason_out[256], eid_err *err)
+{
+	if (strcmp(row->status, "held") != 0)
+		return eid_fail(err, EID_E_INTERNAL, "a duplicate hold needs a held row");
+	char held_id[48];
+	eid_status st = eid_store_begin(a->store, err);
+	if (st)
+		return st;
+	st = eid_store_resident_add(a->store, row, err);
 	if (!st)
-		st = eid_store_dup_hold_add(a->store, &dh, err);
+		st = hold_rows(a, m, row->person_id, subject, NULL, batch, batch_ms, line, "the face",
+			       held_id, reason_out, err);
 	if (!st)
-		st = eid_store_audit_append(a->store, "enrol.held", subject, card_id, strlen(card_id),
-					    NULL, err);
+		st = eid_store_audit_append(a->store, "register.held", subject, held_id,
+					    strlen(held_id), NULL, err);
+	if (st)
+		eid_store_rollback(a->store);
+	else
+		st = eid_store_commit(a->store, err);
 	return st;
+}
+
+eid_status eid_dedup_hold_card(eid_authority *a, const eid_dedup_match *m, const char *person,
+			       const char *subject, const char *card_id, eid_err *err)
+{
+	char held_id[48], reason[256];
+	eid_status st = hold_rows(a, m, person, subject, card_id, "enrolment", svc_now_ms(), 0,
+				  "a lightweight enrolment's face", held_id, reason, err);
+	return st ? st
+		  : eid_store_audit_append(a->store, "enrol.held", subject, card_id,
+					   strlen(card_id), NULL, err);
 }
 
 /* --- the administrator's decision --------------------------------------------- */
