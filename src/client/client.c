@@ -200,9 +200,10 @@ static eid_status app_seal_key(eid_app *app, eid_pubkey *out, eid_err *err)
 	return st;
 }
 
-/* A QR payload of the given type, after checking the platform's signature on
- * it: a forged code could otherwise send the resident's capture into another
- * session or make the consent screen lie. */
+/* A QR payload of the given type ("enrol", "verify", or NULL for either),
+ * after checking the platform's signature on it: a forged code could
+ * otherwise send the resident's capture into another session or make the
+ * consent screen lie. */
 static eid_status app_payload(eid_app *app, const char *qr, const char *type, json_t **out,
 			      eid_err *err)
 {
@@ -220,10 +221,14 @@ static eid_status app_payload(eid_app *app, const char *qr, const char *type, js
 	json_t *p = qr_payload(qr);
 	const char *t = json_string_value(json_object_get(p, "type"));
 	eid_keyring ring = {&key, 1};
-	if (!p || !t || strcmp(t, type) != 0) {
+	const int fits = t && (type ? strcmp(t, type) == 0
+				    : strcmp(t, "enrol") == 0 || strcmp(t, "verify") == 0);
+	if (!fits) {
 		json_decref(p);
 		return eid_fail(err, EID_E_FORMAT, "not %s QR payload",
-				strcmp(type, "enrol") == 0 ? "an enrolment" : "a verification");
+				!type			  ? "an eid"
+				: strcmp(type, "enrol") == 0 ? "an enrolment"
+							     : "a verification");
 	}
 	if (eid_verify_json(p, eid_keyring_lookup, &ring, NULL, err) != EID_OK) {
 		json_decref(p);
@@ -233,26 +238,33 @@ static eid_status app_payload(eid_app *app, const char *qr, const char *type, js
 	return EID_OK;
 }
 
-eid_status eid_app_challenge(eid_app *app, const char *qr, json_t **moves_out, eid_err *err)
+/* The session of a signed QR payload (type as for app_payload): its id and
+ * the platform path "/v1/<what>/<sid>". */
+static eid_status payload_session(eid_app *app, const char *qr, const char *type,
+				  const char *what, char sid[72], char path[128], eid_err *err)
 {
-	*moves_out = NULL;
-	json_t *p = qr_payload(qr);
-	const char *type = json_string_value(json_object_get(p, "type"));
-	const int enrol = type && strcmp(type, "enrol") == 0;
-	json_decref(p);
 	json_t *payload;
-	eid_status st = app_payload(app, qr, enrol ? "enrol" : "verify", &payload, err);
+	eid_status st = app_payload(app, qr, type, &payload, err);
 	if (st)
 		return st;
-	const char *sid = json_string_value(json_object_get(payload, "sid"));
-	char path[128];
-	const int good = sid_ok(sid);
-	snprintf(path, sizeof(path), "/v1/challenge/%s", good ? sid : "");
+	const char *s = json_string_value(json_object_get(payload, "sid"));
+	const int good = sid_ok(s);
+	snprintf(sid, 72, "%s", good ? s : "");
 	json_decref(payload);
 	if (!good)
 		return eid_fail(err, EID_E_FORMAT, "the QR payload names no session");
+	snprintf(path, 128, "/v1/%s/%s", what, sid);
+	return EID_OK;
+}
+
+eid_status eid_app_challenge(eid_app *app, const char *qr, json_t **moves_out, eid_err *err)
+{
+	*moves_out = NULL;
+	char sid[72], path[128];
 	json_t *reply;
-	st = post(app->platform, path, NULL, NULL, 200, &reply, err);
+	eid_status st = payload_session(app, qr, NULL, "challenge", sid, path, err);
+	if (!st)
+		st = post(app->platform, path, NULL, NULL, 200, &reply, err);
 	if (!st) {
 		*moves_out = json_incref(json_object_get(reply, "challenge"));
 		json_decref(reply);
@@ -338,18 +350,9 @@ static eid_status save_card(eid_app *app, eid_err *err)
 eid_status eid_app_request_info(eid_app *app, const char *qr, json_t **info_out, eid_err *err)
 {
 	*info_out = NULL;
-	json_t *payload;
-	eid_status st = app_payload(app, qr, "verify", &payload, err);
-	if (st)
-		return st;
-	const char *sid = json_string_value(json_object_get(payload, "sid"));
-	char path[128];
-	const int good = sid_ok(sid);
-	snprintf(path, sizeof(path), "/v1/requests/%s", good ? sid : "");
-	json_decref(payload);
-	if (!good)
-		return eid_fail(err, EID_E_FORMAT, "not a verification QR payload");
-	return post(app->platform, path, NULL, NULL, 200, info_out, err);
+	char sid[72], path[128];
+	eid_status st = payload_session(app, qr, "verify", "requests", sid, path, err);
+	return st ? st : post(app->platform, path, NULL, NULL, 200, info_out, err);
 }
 
 void eid_app_free(eid_app *app)
@@ -453,20 +456,12 @@ eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo, si
 		*body_out = NULL;
 	if (!app->card)
 		return eid_fail(err, EID_E_INVALID_ARG, "the app holds no card");
-	json_t *payload;
-	eid_status pst = app_payload(app, qr, "verify", &payload, err);
-	if (pst)
-		return pst;
-	const char *sid = json_string_value(json_object_get(payload, "sid"));
-	if (!sid_ok(sid)) {
-		json_decref(payload);
-		return eid_fail(err, EID_E_FORMAT, "not a verification QR payload");
-	}
-	char path[128], ad[512];
-	snprintf(path, sizeof(path), "/v1/requests/%s", sid);
+	char sid[72], path[128], ad[512];
 	json_t *info = NULL, *body = NULL;
 	eid_pubkey seal;
-	eid_status st = post(app->platform, path, NULL, NULL, 200, &info, err);
+	eid_status st = payload_session(app, qr, "verify", "requests", sid, path, err);
+	if (!st)
+		st = post(app->platform, path, NULL, NULL, 200, &info, err);
 	if (!st)
 		st = app_seal_key(app, &seal, err);
 	if (!st &&
@@ -499,7 +494,6 @@ eid_status eid_app_answer(eid_app *app, const char *qr, const uint8_t *photo, si
 		*body_out = json_incref(body);
 	json_decref(body);
 	json_decref(info);
-	json_decref(payload);
 	return st;
 }
 

@@ -422,12 +422,12 @@ static eid_status relay(eid_platform *p, const char *path, json_t *body, json_t 
 	return EID_OK;
 }
 
-/* the session, if it is of this type, pending and unexpired */
+/* the session, if it is of this type (NULL: any), pending and unexpired */
 static eid_status pending_session(eid_platform *p, const char *sid, const char *type,
 				  eid_session_row *s, eid_err *err)
 {
 	eid_status st = eid_store_session_get(p->store, sid, s, err);
-	if (!st && strcmp(s->type, type) != 0)
+	if (!st && type && strcmp(s->type, type) != 0)
 		st = eid_fail(err, EID_E_NOT_FOUND, "no such session");
 	if (!st && strcmp(s->state, "pending") != 0)
 		st = eid_fail(err, EID_E_CONFLICT, "this session is %s", s->state);
@@ -544,11 +544,7 @@ eid_status eid_platform_challenge(eid_platform *p, const char *sid, json_t **out
 {
 	*out = NULL;
 	eid_session_row s;
-	eid_status st = eid_store_session_get(p->store, sid, &s, err);
-	if (!st && strcmp(s.state, "pending") != 0)
-		st = eid_fail(err, EID_E_CONFLICT, "this session is %s", s.state);
-	if (!st && now_ms() > s.exp_ms)
-		st = eid_fail(err, EID_E_EXPIRED, "this session has expired");
+	eid_status st = pending_session(p, sid, NULL, &s, err);
 	json_t *body = st ? NULL : json_pack("{s:s}", "nonce", s.nonce), *reply = NULL;
 	if (!st && !body)
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
