@@ -354,12 +354,10 @@ json_t *eid_oidc_discovery(eid_platform *p)
 
 static eid_status to_page_error(const char *why, char *location, size_t cap)
 {
-	snprintf(location, cap, "/signin");
-	char frag[600];
-	snprintf(frag, sizeof(frag), "/signin");
-	url_add(frag, sizeof(frag), "error", why);
 	/* the message goes in the fragment: the page shows it, no log sees it */
-	snprintf(location, cap, "/signin#%s", strchr(frag, '?') + 1);
+	char frag[600] = "";
+	url_add(frag, sizeof(frag), "error", why);
+	snprintf(location, cap, "/signin#%s", frag + 1); /* without url_add's "?" */
 	return EID_OK;
 }
 
@@ -522,7 +520,6 @@ eid_status eid_oidc_finish(eid_platform *p, const char *sid, const char *cookies
 	const char *answer = json_string_value(json_object_get(result, "result"));
 	const char *gstate = g.state[0] ? g.state : NULL;
 	if (!declined && state && strcmp(state, "pending") == 0) {
-		snprintf(location, cap, "/signin");
 		json_decref(v);
 		return to_page_error("The answer has not arrived yet.", location, cap);
 	}

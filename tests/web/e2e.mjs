@@ -382,7 +382,12 @@ async function main() {
   await shot(adminPage, 'admin-signin');
   await adminPage.fill('#signin-token', 'wrong-token');
   await adminPage.keyboard.press('Enter');
-  ok('admin: a wrong token is shown next to the field', await visibleText(adminPage, '#signin-token-error', ''));
+  ok('admin: a malformed token is shown next to the field',
+    await visibleText(adminPage, '#signin-token-error', '43 characters'));
+  await adminPage.fill('#signin-token', 'A'.repeat(43));
+  await adminPage.keyboard.press('Enter');
+  ok('admin: a wrong token is shown next to the field',
+    await visibleText(adminPage, '#signin-token-error', 'not the current admin token'));
   await adminPage.fill('#signin-token', token);
   await adminPage.keyboard.press('Enter');
   ok('admin: the overview shows the register', await visibleText(adminPage, '#overview-grid', 'persons in the register', 20000));
@@ -412,7 +417,10 @@ async function main() {
   await adminPage.click('#import-submit');
   ok('admin: the upload imports the good row', await visibleText(adminPage, '#import-summary', '1 imported', 60000),
     await adminPage.textContent('#import-result'));
-  ok('admin: the bad row is reported by line', await visibleText(adminPage, '#import-errors', '3'));
+  // line 3 of the upload (after the header and the good row), with its reason
+  ok('admin: the bad row is reported by line', await adminPage.evaluate(() =>
+    [...document.querySelectorAll('#import-errors tr')].some((tr) =>
+      tr.cells[0] && tr.cells[0].textContent.trim() === '3' && /check character/.test(tr.textContent))));
   ok('admin: the bad row is held', await visibleText(adminPage, '#held-table', 'check'));
   ok('admin: the second face of resident A is held as a duplicate', await visibleText(adminPage, '#held-table', 'duplicate'));
   const reason = adminPage.locator('#held-table input[id^="reason-"]').first();
