@@ -13,6 +13,7 @@
 #include "eid/crypto.h"
 #include "eid/http.h"
 #include "eid/util.h"
+#include "orl.h"
 
 /* s1's photo for a movement, measured with eid face detect (yaw, pitch) */
 static const char *burst_s1_photo(const char *move)
@@ -32,17 +33,11 @@ static const char *burst_s1_photo(const char *move)
 
 static void burst_add(json_t *frames, const char *name)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/s1/%s.png", test_shared(), name);
-	uint8_t *bytes;
-	size_t n;
-	eid_err err;
-	REQUIRE(eid_file_read(path, 1u << 24, &bytes, &n, &err) == EID_OK);
-	char *b64 = malloc(EID_B64URL_LEN(n) + 1);
-	REQUIRE(b64 && eid_b64url_encode(bytes, n, b64, EID_B64URL_LEN(n) + 1, &err) == EID_OK);
+	char rel[64];
+	snprintf(rel, sizeof(rel), "s1/%s.png", name);
+	char *b64 = test_orl_b64(rel);
 	json_array_append_new(frames, json_string(b64));
 	free(b64);
-	free(bytes);
 }
 
 /* The "frames" member for session sid (a new reference). */

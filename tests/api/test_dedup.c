@@ -12,6 +12,7 @@
 #include "eid/dedup.h"
 #include "eid/util.h"
 #include "test.h"
+#include "orl.h"
 
 static char data[64], id_a[19], id_b[19], id_c[19], id_a2[19], id_a3[19], id_a4[19];
 static char token[EID_ADMIN_TOKEN_LEN + 1];
@@ -47,22 +48,6 @@ static const char *code_of(json_t *reply)
 	return c ? c : "";
 }
 
-static char *photo_b64(const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/%s", test_shared(), rel);
-	uint8_t *bytes;
-	size_t n;
-	eid_err err;
-	REQUIRE(eid_file_read(path, 1u << 24, &bytes, &n, &err) == EID_OK);
-	const int v = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-	char *s = malloc(sodium_base64_ENCODED_LEN(n, v));
-	REQUIRE(s);
-	sodium_bin2base64(s, sodium_base64_ENCODED_LEN(n, v), bytes, n, v);
-	free(bytes);
-	return s;
-}
-
 /* POST /admin/v1/import of rows "ID,NAME,PHOTO" (photos: ORL paths) */
 static json_t *import(const char *const *ids, const char *const *photos, int n, long *status)
 {
@@ -72,7 +57,7 @@ static json_t *import(const char *const *ids, const char *const *photos, int n, 
 		const char *base = strrchr(photos[i], '/') + 1;
 		snprintf(csv + strlen(csv), sizeof(csv) - strlen(csv), "%s,Zhang %d,%.4s-%.2s-%.2s,M,x,%s\n",
 			 ids[i], i, ids[i] + 6, ids[i] + 10, ids[i] + 12, base);
-		char *b = photo_b64(photos[i]);
+		char *b = test_orl_b64(photos[i]);
 		json_object_set_new(files, base, json_string(b));
 		free(b);
 	}
@@ -302,14 +287,14 @@ static void test_enrol_check(void)
 	char pb[48], pc[48];
 	person_of(id_b, pb);
 	person_of(id_c, pc);
-	char *photo = photo_b64("s1/s1_03.png");
+	char *photo = test_orl_b64("s1/s1_03.png");
 	float tpl[EID_FACE_EMBEDDING_DIM];
 	eid_err err;
 	REQUIRE(svc_capture_template(auth, photo, tpl, &err) == EID_OK);
 	free(photo);
 	eid_dedup_match m;
 	CHECK(eid_dedup_search(auth, tpl, pb, EID_DEDUP_THRESHOLD, &m, &err) == EID_OK && m.n >= 1);
-	photo = photo_b64("s4/s4_03.png");
+	photo = test_orl_b64("s4/s4_03.png");
 	REQUIRE(svc_capture_template(auth, photo, tpl, &err) == EID_OK);
 	free(photo);
 	CHECK(eid_dedup_search(auth, tpl, pc, EID_DEDUP_THRESHOLD, &m, &err) == EID_OK && m.n == 0);

@@ -13,6 +13,7 @@
 #include "eid/util.h"
 #include "test.h"
 #include "burst.h"
+#include "orl.h"
 
 static char data[64], id_a[19], id_b[19];
 static eid_authority *auth;
@@ -43,27 +44,6 @@ static json_t *call(eid_http_server *srv, const char *method, const char *path, 
 	return reply;
 }
 
-static char *b64(const uint8_t *b, size_t n)
-{
-	char *s = malloc(EID_B64URL_LEN(n) + 1);
-	eid_err err;
-	REQUIRE(s && eid_b64url_encode(b, n, s, EID_B64URL_LEN(n) + 1, &err) == EID_OK);
-	return s;
-}
-
-static char *photo_b64(const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/%s", test_shared(), rel);
-	uint8_t *bytes;
-	size_t n;
-	eid_err err;
-	REQUIRE(eid_file_read(path, 1u << 24, &bytes, &n, &err) == EID_OK);
-	char *s = b64(bytes, n);
-	free(bytes);
-	return s;
-}
-
 /* What the app sends: text sealed to `to` under ad, and signer's signature of
  * ad || sealed (flipped in one bit when corrupt_sig): {sealed, device_sig}. */
 static json_t *sealed_body(const eid_pubkey *to, const char *ad, size_t ad_len, const char *text,
@@ -81,7 +61,7 @@ static json_t *sealed_body(const eid_pubkey *to, const char *ad, size_t ad_len, 
 	REQUIRE(eid_sign(signer, msg, ad_len + sealed_len, sig, &err) == EID_OK);
 	if (corrupt_sig)
 		sig[5] ^= 1;
-	char *s1 = b64(sealed, sealed_len), *s2 = b64(sig, sizeof(sig));
+	char *s1 = test_b64(sealed, sealed_len), *s2 = test_b64(sig, sizeof(sig));
 	json_t *body = json_pack("{s:s, s:s}", "sealed", s1, "device_sig", s2);
 	free(s1), free(s2), free(sealed), free(msg);
 	return body;
@@ -111,7 +91,7 @@ static capture make_capture(const char *id, const char *photo, const eid_pubkey 
 		EID_OK);
 	char dev[EID_PUBKEY_B64_LEN + 1];
 	REQUIRE(eid_pubkey_to_b64(eid_key_pub(device), dev, sizeof(dev), &err) == EID_OK);
-	char *pic = photo_b64(photo);
+	char *pic = test_orl_b64(photo);
 	json_t *cap = json_pack("{s:s, s:s, s:s}", "id_number", id, "photo", pic, "device_pk", dev);
 	char *text = json_dumps(cap, JSON_COMPACT);
 	json_decref(cap);
@@ -350,7 +330,7 @@ static json_t *app_answer_card(const char *sid, const char *card, const char *ph
 	eid_err err;
 	REQUIRE(eid_pubkey_from_b64(EID_KEY_X25519, x, strlen(x), NULL, &seal, &err) == EID_OK);
 	json_decref(keys);
-	char *pic = photo_b64(photo);
+	char *pic = test_orl_b64(photo);
 	json_t *cap = json_pack("{s:s, s:s}", "card_id", card, "photo", pic);
 	if (passcode)
 		json_object_set_new(cap, "passcode", json_string(passcode));
@@ -492,7 +472,7 @@ static void test_full_enrolment_and_passcode(void)
 	size_t claim_len;
 	REQUIRE(eid_seal(&seal, (const uint8_t *)ad, ad_len, (const uint8_t *)claim_text,
 			 strlen(claim_text), claim, sizeof(claim), &claim_len, &err) == EID_OK);
-	char *claim_b64 = b64(claim, claim_len);
+	char *claim_b64 = test_b64(claim, claim_len);
 	snprintf(path, sizeof(path), "/v1/terminal/enrolments/%s/claim", sid);
 	r = terminal_call(term, term_id, path, json_pack("{s:s}", "claim", claim_b64), &status);
 	CHECK(status == 201 && json_is_string(json_object_get(r, "qr")));
@@ -505,7 +485,7 @@ static void test_full_enrolment_and_passcode(void)
 	/* 2. the app: mobile, passcode, face; sealed for this full session */
 	char dev[EID_PUBKEY_B64_LEN + 1];
 	REQUIRE(eid_pubkey_to_b64(eid_key_pub(phone), dev, sizeof(dev), &err) == EID_OK);
-	char *pic = photo_b64("s1/s1_02.png");
+	char *pic = test_orl_b64("s1/s1_02.png");
 	json_t *cap = json_pack("{s:s, s:s, s:s, s:s}", "photo", pic, "device_pk", dev, "mobile",
 				"13800138000", "passcode", "20241126");
 	json_object_set_new(cap, "frames", burst_s1(eid_http_server_url(ps), sid));
@@ -641,7 +621,7 @@ static long history_call(const eid_key *key, const char *card, const char *nonce
 	uint8_t sig[EID_SIG_BYTES];
 	eid_err err;
 	REQUIRE(eid_sign(key, (const uint8_t *)msg, len, sig, &err) == EID_OK);
-	char *s = b64(sig, sizeof(sig));
+	char *s = test_b64(sig, sizeof(sig));
 	long status;
 	json_t *r = call(ps, "POST", "/v1/history",
 			 json_pack("{s:s, s:s, s:I, s:s}", "card_id", card, "nonce", nonce, "ts",

@@ -16,6 +16,7 @@
 #include "eid/util.h"
 #include "test.h"
 #include "fixture.h"
+#include "orl.h"
 #include "burst.h"
 
 static fixture fx;
@@ -59,32 +60,6 @@ static json_t *call(const char *method, const char *path, json_t *body, long *st
 	return out;
 }
 
-static char *b64(const uint8_t *b, size_t n)
-{
-	char *s = malloc(EID_B64URL_LEN(n) + 1);
-	eid_err err;
-	REQUIRE(s && eid_b64url_encode(b, n, s, EID_B64URL_LEN(n) + 1, &err) == EID_OK);
-	return s;
-}
-
-static char *file_b64(const char *path)
-{
-	uint8_t *bytes;
-	size_t n;
-	eid_err err;
-	REQUIRE(eid_file_read(path, 1u << 24, &bytes, &n, &err) == EID_OK);
-	char *s = b64(bytes, n);
-	free(bytes);
-	return s;
-}
-
-static char *orl_b64(const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/faces/dev/images/orl/%s", test_shared(), rel);
-	return file_b64(path);
-}
-
 static char *seal_text(const char *ad, const char *text)
 {
 	const size_t n = strlen(text);
@@ -93,7 +68,7 @@ static char *seal_text(const char *ad, const char *text)
 	eid_err err;
 	REQUIRE(sealed && eid_seal(&seal_key, (const uint8_t *)ad, strlen(ad), (const uint8_t *)text,
 				   n, sealed, n + EID_SEAL_OVERHEAD, &len, &err) == EID_OK);
-	char *s = b64(sealed, len);
+	char *s = test_b64(sealed, len);
 	free(sealed);
 	return s;
 }
@@ -223,7 +198,7 @@ static void full_session(const eid_key *term, const char *term_id, const char *p
 	eid_err err;
 	char dev[EID_PUBKEY_B64_LEN + 1];
 	REQUIRE(eid_pubkey_to_b64(eid_key_pub(phone), dev, sizeof(dev), &err) == EID_OK);
-	char *pic = orl_b64(photo);
+	char *pic = test_orl_b64(photo);
 	json_t *cap = json_pack("{s:s, s:s, s:s, s:s}", "photo", pic, "device_pk", dev, "mobile",
 				"13800138000", "passcode", "20241126");
 	if (burst == FOLLOW) /* the resident follows the liveness challenge */
@@ -247,7 +222,7 @@ static void full_session(const eid_key *term, const char *term_id, const char *p
 	memcpy(msg + ad_len, raw_sealed, raw_len);
 	REQUIRE(eid_sign(phone, msg, ad_len + raw_len, sig, &err) == EID_OK);
 	free(msg);
-	char *sig_b64 = b64(sig, sizeof(sig));
+	char *sig_b64 = test_b64(sig, sizeof(sig));
 	snprintf(path, sizeof(path), "/v1/enrolments/%s", sid);
 	*card = call("POST", path, json_pack("{s:s, s:s}", "sealed", sealed, "device_sig", sig_b64),
 		     submit_status);
@@ -368,7 +343,7 @@ static long device_call(const char *path, const char *verb, const eid_key *key, 
 	uint8_t sig[EID_SIG_BYTES];
 	eid_err err;
 	REQUIRE(eid_sign(key, (const uint8_t *)msg, len, sig, &err) == EID_OK);
-	char *s = b64(sig, sizeof(sig));
+	char *s = test_b64(sig, sizeof(sig));
 	long status;
 	json_decref(call("POST", path,
 			 json_pack("{s:s, s:s, s:I, s:s}", "card_id", card, "nonce", nonce, "ts",
@@ -423,7 +398,7 @@ static long quality(const char *photo_b64, int64_t ts, json_t **out)
 static void test_capture_guidance(void)
 {
 	json_t *r;
-	char *face = orl_b64("s1/s1_02.png");
+	char *face = test_orl_b64("s1/s1_02.png");
 	CHECK(quality(face, svc_now_ms(), &r) == 200);
 	CHECK(json_integer_value(json_object_get(r, "faces")) == 1);
 	CHECK(json_is_array(json_object_get(r, "reasons")));
@@ -436,7 +411,7 @@ static void test_capture_guidance(void)
 			 .format = PNG_FORMAT_GRAY};
 	png_alloc_size_t png_len = sizeof(png);
 	REQUIRE(png_image_write_to_memory(&img, png, &png_len, 0, pixels, 0, NULL));
-	char *grey = b64(png, png_len);
+	char *grey = test_b64(png, png_len);
 	long st = quality(grey, svc_now_ms(), &r);
 	CHECK(st == 200);
 	CHECK(json_integer_value(json_object_get(r, "faces")) == 0);
