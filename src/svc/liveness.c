@@ -34,8 +34,8 @@ eid_status eid_authority_challenge(eid_authority *a, const char *nonce, json_t *
 	return st ? st : *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
 
-const char *svc_liveness_check(eid_authority *a, const char *person, const char *nonce,
-			       const json_t *cap, eid_status *st, eid_err *err)
+const char *svc_liveness_check(eid_authority *a, const char *person, const float *reference,
+			       const char *nonce, const json_t *cap, eid_status *st, eid_err *err)
 {
 	static const char *const why[] = {"liveness_too_few_frames", "liveness_no_face",
 					  "liveness_not_same_person", "liveness_no_motion",
@@ -49,9 +49,13 @@ const char *svc_liveness_check(eid_authority *a, const char *person, const char 
 	float ref[EID_FACE_EMBEDDING_DIM];
 	uint8_t ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
 	size_t ct_len = 0;
-	if ((*st = derive(a, nonce, moves, err)) ||
-	    (*st = eid_store_resident_template(a->store, person, ct, sizeof(ct), &ct_len, err)) ||
-	    (*st = svc_load_template(a, person, ct, ct_len, ref, err)))
+	if ((*st = derive(a, nonce, moves, err)))
+		return NULL;
+	if (reference) /* the caller decrypted it already */
+		memcpy(ref, reference, sizeof(ref));
+	else if ((*st = eid_store_resident_template(a->store, person, ct, sizeof(ct), &ct_len,
+						    err)) ||
+		 (*st = svc_load_template(a, person, ct, ct_len, ref, err)))
 		return NULL;
 	eid_liveness_frame *frames = calloc(n, sizeof(*frames));
 	eid_face_result *r = malloc(sizeof(*r));

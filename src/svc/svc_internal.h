@@ -59,10 +59,12 @@ EID_MUST_CHECK eid_status svc_capture_analyze(eid_authority *a, const char *phot
 					      eid_face_result *r, eid_err *err);
 /* The liveness check of a capture for session nonce (liveness.c): its
  * "frames" must show the registered person following the session's
- * challenge. NULL when passed, else why ("liveness_<reason>"); *st is an
- * error that is not the resident's (out of memory, storage). */
-const char *svc_liveness_check(eid_authority *a, const char *person, const char *nonce,
-			       const json_t *cap, eid_status *st, eid_err *err);
+ * challenge. reference: the person's register template if the caller has it
+ * decrypted, else NULL. NULL when passed, else why ("liveness_<reason>");
+ * *st is an error that is not the resident's (out of memory, storage). */
+const char *svc_liveness_check(eid_authority *a, const char *person, const float *reference,
+			       const char *nonce, const json_t *cap, eid_status *st,
+			       eid_err *err);
 /* The template of a capture's photo (base64url JPEG/PNG) through the engine. */
 EID_MUST_CHECK eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
 					       float out[EID_FACE_EMBEDDING_DIM], eid_err *err);

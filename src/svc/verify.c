@@ -133,7 +133,7 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 				     &st, err);
 	/* full: a live person following the session's challenge (issue 6) */
 	if (!st && !why && (level_rank(q->level) == 2 || json_object_get(cap, "frames")))
-		why = svc_liveness_check(a, card.person_id, q->nonce, cap, &st, err);
+		why = svc_liveness_check(a, card.person_id, NULL, q->nonce, cap, &st, err);
 	json_decref(cap);
 	if (st)
 		return st;
