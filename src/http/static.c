@@ -114,7 +114,8 @@ void http_static_serve(const char *web_dir, const eid_http_request *req, eid_htt
 		return;
 	}
 	char csp[640];
-	csp_for(strcmp(name + strlen(name) - 5, ".html") == 0 ? data : NULL, len, csp, sizeof(csp));
+	/* only a page can carry an import map */
+	csp_for(strncmp(type, "text/html", 9) == 0 ? data : NULL, len, csp, sizeof(csp));
 	if (eid_http_reply_bytes(resp, 200, type, data, len) == EID_OK &&
 	    (eid_http_header_add(resp, "Content-Security-Policy", csp, NULL) ||
 	     eid_http_header_add(resp, "Cache-Control", "no-cache", NULL) ||
