@@ -30,7 +30,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 FUZZ_REPLAY := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/fuzz/replay_%,$(FUZZ_SRC))
 
-.PHONY: all test test-san test-web screenshots liveness-eval bench fuzz clean models
+.PHONY: all test test-san test-web screenshots liveness-eval calibrate bench fuzz clean models
 all: $(BUILD)/eid
 
 $(BUILD)/libeid.a: $(LIB_OBJ)
@@ -74,6 +74,13 @@ screenshots: $(BUILD)/eid
 # APCER / BPCER of the liveness check on ../shared/faces/video-dev (docs/liveness.md)
 liveness-eval: $(BUILD)/eid
 	@sh tools/liveness-eval.sh $(BUILD)
+
+# the East-Asian face calibration from ../shared/faces: thresholds per level into
+# src/face/calibration.json, the tables of docs/calibration.md on stdout
+calibrate: $(BUILD)/eid
+	@rm -rf $(BUILD)/calibration
+	@node tools/face-calibrate.mjs --shared $${EID_SHARED:-../shared} --eid $(BUILD)/eid \
+		--cache $(BUILD)/calibration
 
 bench: $(BUILD)/eid
 	@BUILD=$(BUILD) sh tools/bench.sh

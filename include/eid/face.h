@@ -28,6 +28,11 @@
 
 #define EID_FACE_EMBEDDING_DIM 128
 
+/* The second embedder, human-models' faceres: its 1024-value descriptor on a
+ * 224x224 chip aligned like the dlib chip. */
+#define EID_FACE_RES_DIM 1024
+#define EID_FACE_RES_SIZE 224
+
 typedef struct eid_face_engine eid_face_engine;
 typedef struct eid_face_ctx eid_face_ctx;
 
@@ -58,6 +63,16 @@ void eid_face_ctx_free(eid_face_ctx *fc);
  * schedule finds nothing (out->faces_found = 0). */
 EID_MUST_CHECK eid_status eid_face_analyze(eid_face_ctx *fc, const eid_image *img,
 					   eid_face_result *out, eid_err *err);
+
+/* The faceres descriptor (unit length) of the face r that eid_face_analyze
+ * found in img: the 224x224 chip with the dlib chip's alignment, BGR minus
+ * the VGGFace2 channel means, the chip and its mirror averaged. It is not part
+ * of the reference pipeline: it is the second half of the fused verification
+ * template (eid/face_match.h, docs/calibration.md). img must be the image r
+ * was computed from. */
+EID_MUST_CHECK eid_status eid_face_embed_faceres(eid_face_ctx *fc, const eid_image *img,
+						 const eid_face_result *r,
+						 float out[EID_FACE_RES_DIM], eid_err *err);
 
 /* Cosine similarity of two unit embeddings, -1..1; higher = more similar. */
 float eid_face_score(const float *a, const float *b);

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "eid/face.h"
+#include "eid/face_match.h"
 #include "eid/liveness.h"
 #include "eid/util.h"
 
@@ -35,6 +36,7 @@ typedef struct face_cli {
 	eid_face_ctx *fc;
 	const char *models;
 	int threads, repeat;
+	int with_template; /* --template: faceres too */
 	const char *args[4096];
 	int nargs;
 	const char *root;
@@ -58,6 +60,8 @@ static int parse(face_cli *c, int argc, char **argv, const char *usage, int min_
 			c->repeat = atoi(argv[++i]);
 		else if (strcmp(a, "--root") == 0 && v)
 			c->root = argv[++i];
+		else if (strcmp(a, "--template") == 0)
+			c->with_template = 1;
 		else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "unknown or incomplete option '%s'\nusage: %s\n", a, usage);
 			return 2;
@@ -92,9 +96,10 @@ static void stop(face_cli *c)
 	eid_face_engine_free(c->fe);
 }
 
-/* Decodes and analyses one image file into r. */
-static eid_status analyze_file(eid_face_ctx *fc, const char *path, eid_face_result *r,
-			       eid_err *err)
+/* Decodes and analyses one image file into r, and into a verification
+ * template when tpl is not NULL. */
+static eid_status analyze_file_tpl(eid_face_ctx *fc, const char *path, eid_face_result *r,
+				   eid_face_template *tpl, eid_err *err)
 {
 	eid_image img = {0};
 	double t0 = eid_now_ms();
@@ -102,9 +107,17 @@ static eid_status analyze_file(eid_face_ctx *fc, const char *path, eid_face_resu
 	double t1 = eid_now_ms();
 	if (!st)
 		st = eid_face_analyze(fc, &img, r, err);
+	if (!st && tpl)
+		st = eid_face_template_make(fc, &img, r, tpl, err);
 	r->ms_decode = t1 - t0;
 	eid_image_release(&img);
 	return st;
+}
+
+static eid_status analyze_file(eid_face_ctx *fc, const char *path, eid_face_result *r,
+			       eid_err *err)
+{
+	return analyze_file_tpl(fc, path, r, NULL, err);
 }
 
 static void print_quality(FILE *out, const eid_face_quality *q)
@@ -164,20 +177,24 @@ int cmd_face_detect(int argc, char **argv)
 int cmd_face_embed(int argc, char **argv)
 {
 	face_cli c;
-	const char *usage = "eid face embed IMAGE... [--models DIR] [--threads T]";
+	const char *usage = "eid face embed IMAGE... [--template] [--models DIR] [--threads T]\n"
+			    "  --template: also faceres's descriptor, the second half of a template";
 	if (parse(&c, argc, argv, usage, 1, 4096))
 		return 2;
 	int rc = 0;
 	if (start(&c))
 		return 1;
 	eid_face_result *r = malloc(sizeof(*r));
-	if (!r) {
+	eid_face_template *tpl = malloc(sizeof(*tpl));
+	if (!r || !tpl) {
+		free(r);
+		free(tpl);
 		stop(&c);
 		return 1;
 	}
 	for (int i = 0; i < c.nargs; i++) {
 		eid_err err;
-		eid_status st = analyze_file(c.fc, c.args[i], r, &err);
+		eid_status st = analyze_file_tpl(c.fc, c.args[i], r, c.with_template ? tpl : NULL, &err);
 		if (st) {
 			json_error(stdout, c.args[i], st, &err);
 			rc = 1;
@@ -189,10 +206,17 @@ int cmd_face_embed(int argc, char **argv)
 		for (int k = 0; k < EID_FACE_EMBEDDING_DIM; k++)
 			printf("%s%.8g", k ? "," : "", r->embedding[k]);
 		printf("],");
+		if (c.with_template) {
+			printf("\"faceres\":[");
+			for (int k = 0; k < EID_FACE_RES_DIM; k++)
+				printf("%s%.8g", k ? "," : "", tpl->faceres[k]);
+			printf("],");
+		}
 		print_quality(stdout, &r->quality);
 		printf("}\n");
 	}
 	free(r);
+	free(tpl);
 	stop(&c);
 	return rc;
 }
@@ -207,27 +231,42 @@ int cmd_face_compare(int argc, char **argv)
 	if (start(&c))
 		return 1;
 	eid_face_result *r = malloc(2 * sizeof(*r));
+	eid_face_template *t = malloc(2 * sizeof(*t));
 	eid_err err;
 	eid_status st = EID_E_NOMEM;
 	int bad = 0;
-	if (r) {
-		st = analyze_file(c.fc, c.args[0], &r[0], &err);
+	if (r && t) {
+		st = analyze_file_tpl(c.fc, c.args[0], &r[0], &t[0], &err);
 		if (!st) {
 			bad = 1;
-			st = analyze_file(c.fc, c.args[1], &r[1], &err);
+			st = analyze_file_tpl(c.fc, c.args[1], &r[1], &t[1], &err);
 		}
+	} else {
+		snprintf(err.msg, sizeof(err.msg), "out of memory");
 	}
 	if (st) {
 		json_error(stdout, c.args[bad], st, &err);
 		rc = 1;
 	} else {
+		/* score: the reference pipeline's cosine; match: the calibrated
+		 * score the services decide with, and what it decides per level */
+		eid_face_scorer used;
+		const double m = eid_face_match(&t[0], &t[1], &used);
 		printf("{\"a\":");
 		json_str(stdout, c.args[0]);
 		printf(",\"b\":");
 		json_str(stdout, c.args[1]);
-		printf(",\"score\":%.4f}\n", eid_face_score(r[0].embedding, r[1].embedding));
+		printf(",\"score\":%.4f,\"match\":%.4f,\"scorer\":\"%s\",\"calibration\":\"%s\","
+		       "\"accept\":{",
+		       eid_face_score(r[0].embedding, r[1].embedding), m, eid_face_scorer_name(used),
+		       eid_face_calibration_current()->id);
+		for (int l = 0; l < EID_FACE_LEVELS; l++)
+			printf("%s\"%s\":%s", l ? "," : "", eid_face_level_name((eid_face_level)l),
+			       m >= eid_face_threshold((eid_face_level)l, used) ? "true" : "false");
+		printf("}}\n");
 	}
 	free(r);
+	free(t);
 	stop(&c);
 	return rc;
 }
@@ -236,7 +275,8 @@ int cmd_face_compare(int argc, char **argv)
 
 typedef struct eval_item {
 	char *path; /* as written in the pairs file */
-	float emb[EID_FACE_EMBEDDING_DIM];
+	eid_face_template tpl;
+	int quality_ok; /* passes the capture quality checks */
 	eid_status st;
 	char msg[sizeof(((eid_err *)0)->msg)];
 } eval_item;
@@ -267,11 +307,11 @@ static void *eval_worker(void *arg)
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", w->root, w->items[i].path);
 		eval_item *it = &w->items[i];
-		it->st = analyze_file(fc, path, r, &err);
+		it->st = analyze_file_tpl(fc, path, r, &it->tpl, &err);
 		if (it->st)
 			snprintf(it->msg, sizeof(it->msg), "%s", err.msg);
 		else
-			memcpy(it->emb, r->embedding, sizeof(it->emb));
+			it->quality_ok = eid_face_quality_reasons(&r->quality, NULL, 0) == 0;
 	}
 	free(r);
 	eid_face_ctx_free(fc);
@@ -393,37 +433,67 @@ int cmd_face_eval(int argc, char **argv)
 			fprintf(stderr, "eid: %s: %s (%s)\n", items[i].path, items[i].msg,
 				eid_status_code(items[i].st));
 		}
+	int quality_refused = 0;
+	for (int i = 0; i < n_items; i++)
+		quality_refused += !items[i].st && !items[i].quality_ok;
 	double *gen = malloc((size_t)n_pairs * sizeof(double)),
 	       *imp = malloc((size_t)n_pairs * sizeof(double));
-	size_t ng = 0, ni = 0;
-	int skipped = 0;
-	for (int p = 0; gen && imp && p < n_pairs; p++) {
-		eval_item *x = &items[pairs[p][0]], *y = &items[pairs[p][1]];
-		if (x->st || y->st) {
-			skipped++;
-			continue;
+	const eid_face_calibration *cal = eid_face_calibration_current();
+	printf("{\"pairs\":%d,\"images\":%d,\"failure_to_acquire\":%d,\"quality_refused\":%d,"
+	       "\"calibration\":\"%s\"",
+	       n_pairs, n_items, fta, quality_refused, cal->id);
+	/* the services' scorer first, then the reference pipeline's embedding
+	 * alone (the same ranking as its cosine, in calibrated units) */
+	static const eid_face_scorer scorers[2] = {EID_FACE_SCORER_FUSED, EID_FACE_SCORER_DLIB};
+	for (int k = 0; !rc && k < 2; k++) {
+		size_t ng = 0, ni = 0;
+		int skipped = 0;
+		for (int p = 0; gen && imp && p < n_pairs; p++) {
+			eval_item *x = &items[pairs[p][0]], *y = &items[pairs[p][1]];
+			if (x->st || y->st) {
+				skipped++;
+				continue;
+			}
+			double sc = eid_face_match_with(cal, scorers[k], &x->tpl, &y->tpl);
+			if (pairs[p][2])
+				gen[ng++] = sc;
+			else
+				imp[ni++] = sc;
 		}
-		double sc = eid_face_score(x->emb, y->emb);
-		if (pairs[p][2])
-			gen[ng++] = sc;
-		else
-			imp[ni++] = sc;
+		eid_face_metrics m;
+		st = gen && imp ? eid_face_metrics_compute(gen, ng, imp, ni, &m, &err) : EID_E_NOMEM;
+		if (st) {
+			printf("}\n");
+			fprintf(stderr, "eid: cannot compute metrics: %s\n", err.msg);
+			rc = 1;
+			break;
+		}
+		if (k == 0)
+			printf(",\"genuine\":%zu,\"impostor\":%zu,\"pairs_skipped\":%d", ng, ni,
+			       skipped);
+		printf(",\"%s\":{\"eer\":%.4f,\"eer_threshold\":%.4f,\"tar_at_far_1e-2\":%.4f,"
+		       "\"threshold_far_1e-2\":%.4f,\"tar_at_far_1e-3\":%.4f,"
+		       "\"threshold_far_1e-3\":%.4f,\"levels\":{",
+		       eid_face_scorer_name(scorers[k]), m.eer, m.eer_threshold, m.at_far_1e2.tar,
+		       m.at_far_1e2.threshold, m.at_far_1e3.tar, m.at_far_1e3.threshold);
+		/* what the configured thresholds do on these pairs */
+		for (int l = 0; l < EID_FACE_LEVELS; l++) {
+			const double t = cal->threshold[scorers[k]][l];
+			size_t fa = 0, fr = 0;
+			for (size_t i = 0; i < ni; i++)
+				fa += imp[i] >= t;
+			for (size_t i = 0; i < ng; i++)
+				fr += gen[i] < t;
+			printf("%s\"%s\":{\"threshold\":%.4f,\"far_target\":%g,\"far\":%.4f,"
+			       "\"frr\":%.4f}",
+			       l ? "," : "", eid_face_level_name((eid_face_level)l), t,
+			       cal->far_target[l], ni ? (double)fa / (double)ni : 0.0,
+			       ng ? (double)fr / (double)ng : 0.0);
+		}
+		printf("}}");
 	}
-	eid_face_metrics m;
-	st = gen && imp ? eid_face_metrics_compute(gen, ng, imp, ni, &m, &err) : EID_E_NOMEM;
-	if (st) {
-		fprintf(stderr, "eid: cannot compute metrics: %s\n", err.msg);
-		rc = 1;
-	} else {
-		printf("{\"pairs\":%d,\"genuine\":%zu,\"impostor\":%zu,\"images\":%d,"
-		       "\"failure_to_acquire\":%d,\"pairs_skipped\":%d,\"eer\":%.4f,"
-		       "\"eer_threshold\":%.4f,\"tar_at_far_1e-2\":%.4f,\"threshold_far_1e-2\":%.4f,"
-		       "\"tar_at_far_1e-3\":%.4f,\"threshold_far_1e-3\":%.4f,\"seconds\":%.1f,"
-		       "\"threads\":%d}\n",
-		       n_pairs, ng, ni, n_items, fta, skipped, m.eer, m.eer_threshold,
-		       m.at_far_1e2.tar, m.at_far_1e2.threshold, m.at_far_1e3.tar,
-		       m.at_far_1e3.threshold, elapsed / 1000, c.threads);
-	}
+	if (!rc)
+		printf(",\"seconds\":%.1f,\"threads\":%d}\n", elapsed / 1000, c.threads);
 	free(gen);
 	free(imp);
 out:

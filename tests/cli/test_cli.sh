@@ -28,12 +28,17 @@ ok "embed: missing file error code" 'echo "$out" | sed -n 3p | grep -q "\"code\"
 out=$("$EID" face detect models/face-api/sample1.jpg)
 ok "detect: three faces, quality reported" 'echo "$out" | grep -q "\"faces_found\":3" && echo "$out" | grep -q "\"quality\":{"'
 out=$("$EID" face compare "$png" "$SHARED/faces/dev/images/orl/s3/s3_01.png")
-ok "compare same person" 'echo "$out" | grep -q "\"score\":0\.9[5-9]"'
+ok "compare same person" 'echo "$out" | grep -q "\"score\":0\.9[5-9]" && echo "$out" | grep -q "\"scorer\":\"fused\"" && echo "$out" | grep -q "\"lightweight\":true"'
+out=$("$EID" face compare "$png" "$SHARED/faces/dev/images/orl/s2/s2_01.png")
+ok "compare other person: refused at both levels" 'echo "$out" | grep -q "\"accept\":{\"lightweight\":false,\"full\":false}"'
+out=$("$EID" face embed --template "$png")
+ok "embed --template: 1024 faceres values" '[ "$(echo "$out" | sed "s/.*\"faceres\":\[\([^]]*\)\].*/\1/" | tr "," "\n" | wc -l)" = 1024 ]'
 head -n 1 "$SHARED/faces/dev/pairs.csv" >"$tmp/pairs.csv"
 grep '/orl/.*,1$' "$SHARED/faces/dev/pairs.csv" | head -n 20 >>"$tmp/pairs.csv"
 grep '/orl/.*,0$' "$SHARED/faces/dev/pairs.csv" | head -n 20 >>"$tmp/pairs.csv"
 out=$("$EID" face eval "$tmp/pairs.csv" --root "$SHARED/faces/dev" --threads 2)
 ok "eval on 40 ORL pairs" 'echo "$out" | grep -q "\"failure_to_acquire\":0" && echo "$out" | grep -q "\"eer\":"'
+ok "eval: FAR and FRR at each configured threshold" 'echo "$out" | grep -q "\"fused\":{.*\"levels\":{\"lightweight\":{\"threshold\":[0-9.]*,\"far_target\":0.001,\"far\":0.0000,\"frr\":[0-9.]*},\"full\":{"'
 # serve: both listeners come up on ephemeral ports, print their URLs, and stop on TERM
 "$EID" serve --data "$tmp/data" --authority-port 0 --platform-port 0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!

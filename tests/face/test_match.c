@@ -1,0 +1,184 @@
+/* The verification decision: the compiled calibration equals the committed
+ * src/face/calibration.json, templates round-trip through their byte form,
+ * and the fused score separates real photos the way the calibration says. */
+#include <jansson.h>
+
+#include "eid/face_match.h"
+#include "eid/util.h"
+#include "test.h"
+
+static eid_face_engine *fe;
+static eid_face_ctx *fc;
+
+static void start(void)
+{
+	if (fc)
+		return;
+	eid_err err;
+	REQUIRE(eid_face_engine_load("models", &fe, &err) == EID_OK);
+	REQUIRE(eid_face_ctx_new(fe, 1, &fc, &err) == EID_OK);
+}
+
+static double num(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+	return json_number_value(b ? json_object_get(v, b) : v);
+}
+
+static void test_compiled_calibration_is_the_committed_one(void)
+{
+	json_error_t jerr;
+	json_t *j = json_load_file("src/face/calibration.json", 0, &jerr);
+	REQUIRE(j);
+	const eid_face_calibration *c = eid_face_calibration_current();
+	CHECK(strcmp(c->id, json_string_value(json_object_get(j, "id"))) == 0);
+	CHECK(strcmp(c->population, json_string_value(json_object_get(j, "population"))) == 0);
+	CHECK(strcmp(c->data, json_string_value(json_object_get(j, "data"))) == 0);
+	CHECK(c->dlib_mean == num(j, "dlib", "mean") && c->dlib_sd == num(j, "dlib", "sd"));
+	CHECK(c->faceres_mean == num(j, "faceres", "mean") &&
+	      c->faceres_sd == num(j, "faceres", "sd"));
+	CHECK(c->weight == num(j, "weight", NULL));
+	json_t *thr = json_object_get(j, "threshold");
+	for (int l = 0; l < EID_FACE_LEVELS; l++) {
+		const char *level = eid_face_level_name((eid_face_level)l);
+		CHECK(c->far_target[l] == num(j, "far_target", level));
+		for (int s = 0; s < EID_FACE_SCORERS; s++)
+			CHECK(c->threshold[s][l] ==
+			      num(thr, eid_face_scorer_name((eid_face_scorer)s), level));
+	}
+	/* stricter level, stricter threshold; four decimals */
+	for (int s = 0; s < EID_FACE_SCORERS; s++) {
+		CHECK(c->threshold[s][EID_FACE_LEVEL_FULL] > c->threshold[s][EID_FACE_LEVEL_LIGHTWEIGHT]);
+		for (int l = 0; l < EID_FACE_LEVELS; l++)
+			CHECK_NEAR(c->threshold[s][l] * 1e4, round(c->threshold[s][l] * 1e4), 1e-6);
+	}
+	json_decref(j);
+}
+
+static void template_of(const char *rel, eid_face_template *t)
+{
+	start();
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/faces/dev/images/%s", test_shared(), rel);
+	eid_image img = {0};
+	eid_err err;
+	REQUIRE(eid_image_load(path, &img, &err) == EID_OK);
+	eid_face_result *r = malloc(sizeof(*r));
+	REQUIRE(r);
+	REQUIRE(eid_face_analyze(fc, &img, r, &err) == EID_OK);
+	REQUIRE(eid_face_template_make(fc, &img, r, t, &err) == EID_OK);
+	free(r);
+	eid_image_release(&img);
+}
+
+static double norm(const float *v, int n)
+{
+	double s = 0;
+	for (int i = 0; i < n; i++)
+		s += (double)v[i] * v[i];
+	return sqrt(s);
+}
+
+static void test_fused_score_on_real_photos(void)
+{
+	static eid_face_template a, b, c;
+	template_of("orl/s1/s1_01.png", &a);
+	template_of("orl/s1/s1_08.png", &b);
+	template_of("orl/s2/s2_01.png", &c);
+	CHECK(a.has_faceres && b.has_faceres);
+	CHECK_NEAR(norm(a.faceres, EID_FACE_RES_DIM), 1.0, 1e-5);
+	CHECK_NEAR(norm(a.dlib, EID_FACE_EMBEDDING_DIM), 1.0, 1e-5);
+	eid_face_scorer used = EID_FACE_SCORER_DLIB;
+	const double same = eid_face_match(&a, &b, &used), other = eid_face_match(&a, &c, NULL);
+	CHECK(used == EID_FACE_SCORER_FUSED);
+	CHECK(same >= eid_face_threshold(EID_FACE_LEVEL_FULL, used));
+	CHECK(other < eid_face_threshold(EID_FACE_LEVEL_LIGHTWEIGHT, used));
+	CHECK_NEAR(eid_face_match(&b, &a, NULL), same, 1e-12); /* symmetric */
+	/* the fused score is the calibration's mix of the two z-scores */
+	const eid_face_calibration *cal = eid_face_calibration_current();
+	const double zd = eid_face_match_with(cal, EID_FACE_SCORER_DLIB, &a, &b);
+	double cr = 0;
+	for (int i = 0; i < EID_FACE_RES_DIM; i++)
+		cr += (double)a.faceres[i] * b.faceres[i];
+	const double zr = (cr - cal->faceres_mean) / cal->faceres_sd;
+	CHECK_NEAR(same, cal->weight * zd + (1 - cal->weight) * zr, 1e-9);
+	/* a template without faceres compares with dlib alone */
+	c = a;
+	c.has_faceres = 0;
+	CHECK_NEAR(eid_face_match(&c, &b, &used), zd, 1e-12);
+	CHECK(used == EID_FACE_SCORER_DLIB);
+	/* a gallery of two: the mean of the two scores, with the scorer every
+	 * template can give */
+	const eid_face_template *both[2] = {&a, &b};
+	const double sa = eid_face_match(&b, &a, NULL), sb = eid_face_match(&b, &b, NULL);
+	CHECK_NEAR(eid_face_match_gallery(&b, both, 2, &used), (sa + sb) / 2, 1e-12);
+	CHECK(used == EID_FACE_SCORER_FUSED);
+	both[1] = &c; /* dlib only */
+	CHECK_NEAR(eid_face_match_gallery(&b, both, 2, &used),
+		   (eid_face_match_with(cal, EID_FACE_SCORER_DLIB, &b, &a) +
+		    eid_face_match_with(cal, EID_FACE_SCORER_DLIB, &b, &c)) / 2,
+		   1e-12);
+	CHECK(used == EID_FACE_SCORER_DLIB);
+}
+
+static void test_faceres_same_on_two_threads(void)
+{
+	static eid_face_template a, b;
+	template_of("orl/s3/s3_03.png", &a);
+	eid_face_ctx *one = fc;
+	eid_err err;
+	REQUIRE(eid_face_ctx_new(fe, 2, &fc, &err) == EID_OK);
+	template_of("orl/s3/s3_03.png", &b);
+	eid_face_ctx_free(fc);
+	fc = one;
+	double cos = 0;
+	for (int i = 0; i < EID_FACE_RES_DIM; i++)
+		cos += (double)a.faceres[i] * b.faceres[i];
+	CHECK(cos > 0.99999);
+}
+
+static void test_template_bytes(void)
+{
+	static eid_face_template t, u;
+	for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++)
+		t.dlib[i] = (float)i / 7;
+	for (int i = 0; i < EID_FACE_RES_DIM; i++)
+		t.faceres[i] = -(float)i / 3;
+	t.has_faceres = 1;
+	static uint8_t buf[EID_FACE_TEMPLATE_BYTES];
+	eid_err err;
+	size_t n = eid_face_template_pack(&t, buf);
+	CHECK(n == EID_FACE_TEMPLATE_BYTES);
+	REQUIRE(eid_face_template_unpack(buf, n, &u, &err) == EID_OK);
+	CHECK(u.has_faceres && memcmp(&t.dlib, &u.dlib, sizeof(t.dlib)) == 0 &&
+	      memcmp(&t.faceres, &u.faceres, sizeof(t.faceres)) == 0);
+	/* the legacy form: dlib's 128 floats alone */
+	t.has_faceres = 0;
+	n = eid_face_template_pack(&t, buf);
+	CHECK(n == EID_FACE_TEMPLATE_LEGACY_BYTES);
+	REQUIRE(eid_face_template_unpack(buf, n, &u, &err) == EID_OK);
+	CHECK(!u.has_faceres && memcmp(&t.dlib, &u.dlib, sizeof(t.dlib)) == 0);
+	/* neither form */
+	CHECK(eid_face_template_unpack(buf, n - 1, &u, &err) == EID_E_FORMAT);
+	CHECK(strstr(err.msg, "neither form"));
+	t.has_faceres = 1;
+	n = eid_face_template_pack(&t, buf);
+	buf[0] = 'X';
+	CHECK(eid_face_template_unpack(buf, n, &u, &err) == EID_E_FORMAT);
+	buf[0] = 'E';
+	const float nan = NAN;
+	memcpy(buf + 4 + 4 * 5, &nan, 4);
+	CHECK(eid_face_template_unpack(buf, n, &u, &err) == EID_E_FORMAT);
+	CHECK(strstr(err.msg, "not finite"));
+}
+
+static void test_cleanup(void)
+{
+	eid_face_ctx_free(fc);
+	eid_face_engine_free(fe);
+	fc = NULL;
+	fe = NULL;
+}
+
+TEST_MAIN(test_compiled_calibration_is_the_committed_one, test_fused_score_on_real_photos,
+	  test_faceres_same_on_two_threads, test_template_bytes, test_cleanup)
