@@ -123,10 +123,19 @@ typedef struct eid_card_row {
 	uint8_t device_pk[32];
 	char status[16];
 	int64_t iat_ms, exp_ms;
+	/* eid_store_card_add only: the enrolment capture's encrypted template, or
+	 * NULL; read back with eid_store_card_template */
+	const uint8_t *template_ct;
+	size_t template_len;
 } eid_card_row;
 
 EID_MUST_CHECK eid_status eid_store_card_add(eid_store *st, const eid_card_row *row,
 					     eid_err *err);
+/* The encrypted enrolment template of card_id (EID_E_NOT_FOUND when the card
+ * has none, e.g. one issued before templates were kept with cards). */
+EID_MUST_CHECK eid_status eid_store_card_template(eid_store *st, const char *card_id,
+						  uint8_t *tpl_out, size_t tpl_cap,
+						  size_t *tpl_len, eid_err *err);
 EID_MUST_CHECK eid_status eid_store_card_get(eid_store *st, const char *card_id,
 					     eid_card_row *out, eid_err *err);
 /* EID_E_NOT_FOUND when there is no such card */

@@ -82,10 +82,11 @@ EID_MUST_CHECK eid_status eid_authority_import(eid_authority *a, const char *csv
  * expiry, opens the capture, checks the device signature, spends the nonce
  * (a replay is EID_E_CONFLICT), finds the resident by the keyed hash of the
  * ID number, compares the face with the reference template at the level's
- * threshold (EID_E_DENIED below it) and issues a card bound to the device
- * key, signed: {"card_id","level","device_kid","iat","exp","sig"}. */
-#define EID_MATCH_LIGHTWEIGHT 0.9564 /* dev set (mostly East Asian): FAR 1e-2 */
-#define EID_MATCH_FULL 0.9649        /* dev set: FAR <= 1e-3 (a bound: 453 impostor pairs) */
+ * calibrated threshold (eid/face_match.h; EID_E_DENIED below it) and issues a
+ * card bound to the device key, keeping the capture's template with it,
+ * signed: {"card_id","level","device_kid","iat","exp","sig"}. A photo failing
+ * the capture quality checks is EID_E_QUALITY before the nonce is spent: the
+ * app takes another and sends it in the same session. */
 
 typedef struct eid_enrol_request {
 	const char *sid, *nonce, *level;

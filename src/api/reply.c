@@ -19,6 +19,8 @@ int api_http_status(eid_status st)
 		return 410;
 	case EID_E_LIMIT:
 		return 413;
+	case EID_E_QUALITY:
+		return 422; /* take another capture */
 	case EID_E_IO:
 		return 502; /* a peer service did not answer */
 	default:

@@ -39,6 +39,8 @@ typedef struct eid_store_backend {
 	eid_status (*card_add)(void *impl, const eid_card_row *row, eid_err *err);
 	eid_status (*resident_template)(void *impl, const char *person_id, uint8_t *tpl_out,
 					size_t tpl_cap, size_t *tpl_len, eid_err *err);
+	eid_status (*card_template)(void *impl, const char *card_id, uint8_t *tpl_out,
+				    size_t tpl_cap, size_t *tpl_len, eid_err *err);
 	eid_status (*card_get)(void *impl, const char *card_id, eid_card_row *out, eid_err *err);
 	eid_status (*card_set_status)(void *impl, const char *card_id, const char *status,
 				      eid_err *err);

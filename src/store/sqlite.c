@@ -61,6 +61,9 @@ static const char *const authority_migrations[] = {
 	"CREATE INDEX residents_status ON residents(status);",
 	/* 4: a lightweight enrolment's duplicate holds its card, not a resident */
 	"ALTER TABLE held ADD COLUMN card_id TEXT NOT NULL DEFAULT '';",
+	/* 5: the enrolment capture's template, encrypted, kept with its card: the
+	 * second photo verification compares with (docs/calibration.md) */
+	"ALTER TABLE cards ADD COLUMN template_ct BLOB;",
 };
 
 static const char *const platform_migrations[] = {
@@ -566,7 +569,7 @@ static eid_status sq_card_add(void *impl, const eid_card_row *r, eid_err *err)
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(q->db,
 			       "INSERT INTO cards (card_id, person_id, level, device_pk, status, iat_ms,"
-			       " exp_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       " exp_ms, template_ct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL))
 		return db_fail(q, err, "add a card");
 	sqlite3_bind_text(st, 1, r->card_id, -1, SQLITE_TRANSIENT);
@@ -576,36 +579,55 @@ static eid_status sq_card_add(void *impl, const eid_card_row *r, eid_err *err)
 	sqlite3_bind_text(st, 5, r->status, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 6, r->iat_ms);
 	sqlite3_bind_int64(st, 7, r->exp_ms);
+	if (r->template_ct)
+		sqlite3_bind_blob(st, 8, r->template_ct, (int)r->template_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 8);
 	return insert(q, st, "add a card", err);
+}
+
+/* One BLOB column of the row whose key is key: EID_E_NOT_FOUND when there is
+ * no such row or the value is NULL. */
+static eid_status read_blob(sq *q, const char *sql, const char *key, uint8_t *out, size_t cap,
+			    size_t *len, const char *what, const char *missing, eid_err *err)
+{
+	sqlite3_stmt *st;
+	*len = 0;
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL))
+		return db_fail(q, err, what);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	eid_status s = EID_OK;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		const int n = sqlite3_column_bytes(st, 0);
+		if (n < 0 || (size_t)n > cap)
+			s = eid_fail(err, EID_E_FORMAT, "stored template has %d bytes", n);
+		else {
+			memcpy(out, sqlite3_column_blob(st, 0), (size_t)n);
+			*len = (size_t)n;
+		}
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		s = eid_fail(err, EID_E_NOT_FOUND, "%s", missing);
+	} else {
+		s = db_fail(q, err, what);
+	}
+	sqlite3_finalize(st);
+	return s;
 }
 
 static eid_status sq_resident_template(void *impl, const char *person_id, uint8_t *tpl_out,
 				       size_t tpl_cap, size_t *tpl_len, eid_err *err)
 {
-	sq *q = impl;
-	sqlite3_stmt *st;
-	*tpl_len = 0;
-	if (sqlite3_prepare_v2(q->db, "SELECT template_ct FROM residents WHERE person_id = ?", -1, &st,
-			       NULL))
-		return db_fail(q, err, "read a template");
-	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	eid_status s = EID_OK;
-	if (rc == SQLITE_ROW) {
-		const int n = sqlite3_column_bytes(st, 0);
-		if (n < 0 || (size_t)n > tpl_cap)
-			s = eid_fail(err, EID_E_FORMAT, "stored template has %d bytes", n);
-		else {
-			memcpy(tpl_out, sqlite3_column_blob(st, 0), (size_t)n);
-			*tpl_len = (size_t)n;
-		}
-	} else if (rc == SQLITE_DONE) {
-		s = eid_fail(err, EID_E_NOT_FOUND, "no such resident");
-	} else {
-		s = db_fail(q, err, "read a template");
-	}
-	sqlite3_finalize(st);
-	return s;
+	return read_blob(impl, "SELECT template_ct FROM residents WHERE person_id = ?", person_id,
+			 tpl_out, tpl_cap, tpl_len, "read a template", "no such resident", err);
+}
+
+static eid_status sq_card_template(void *impl, const char *card_id, uint8_t *tpl_out,
+				   size_t tpl_cap, size_t *tpl_len, eid_err *err)
+{
+	return read_blob(impl, "SELECT template_ct FROM cards WHERE card_id = ?", card_id, tpl_out,
+			 tpl_cap, tpl_len, "read a card's template",
+			 "no enrolment template for this card", err);
 }
 
 static eid_status sq_card_get(void *impl, const char *card_id, eid_card_row *out, eid_err *err)
@@ -1393,6 +1415,7 @@ const eid_store_backend eid_store_sqlite = {
 	.resident_find = sq_resident_find,
 	.card_add = sq_card_add,
 	.resident_template = sq_resident_template,
+	.card_template = sq_card_template,
 	.card_get = sq_card_get,
 	.card_set_status = sq_card_set_status,
 	.cards_supersede = sq_cards_supersede,

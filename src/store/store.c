@@ -573,3 +573,9 @@ eid_status eid_store_oidc_grant_update(eid_store *st, const eid_oidc_grant_row *
 {
 	LOCKED(st, st->be->oidc_grant_update(st->impl, row, expected, err));
 }
+
+eid_status eid_store_card_template(eid_store *st, const char *card_id, uint8_t *tpl_out,
+				   size_t tpl_cap, size_t *tpl_len, eid_err *err)
+{
+	LOCKED(st, st->be->card_template(st->impl, card_id, tpl_out, tpl_cap, tpl_len, err));
+}

@@ -43,6 +43,22 @@ void svc_dedup_free(struct svc_dedup *d)
 	free(d);
 }
 
+/* the dlib embedding of a register template: the gallery searches with it */
+static eid_status dlib_of(eid_authority *a, const char *person, const uint8_t *ct, size_t len,
+			 float out[DIM], eid_err *err)
+{
+	eid_face_template *t = malloc(sizeof(*t));
+	if (!t)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	eid_status st = ct ? svc_load_template(a, person, ct, len, t, err)
+			   : svc_resident_template(a, person, t, err);
+	if (!st)
+		memcpy(out, t->dlib, sizeof(float) * DIM);
+	sodium_memzero(t, sizeof(*t));
+	free(t);
+	return st;
+}
+
 /* the float template of search id for the exact re-score: decrypted from the
  * register on demand, so no float copy of the gallery stays in memory */
 static eid_status fetch(void *ctx, uint32_t id, float out[DIM], eid_err *err)
@@ -55,12 +71,7 @@ static eid_status fetch(void *ctx, uint32_t id, float out[DIM], eid_err *err)
 	pthread_mutex_unlock(&d->lock);
 	if (!person[0])
 		return eid_fail(err, EID_E_NOT_FOUND, "no such gallery entry");
-	uint8_t ct[DIM * 4 + EID_KEK_OVERHEAD];
-	size_t len;
-	eid_status st = eid_store_resident_template(d->a->store, person, ct, sizeof(ct), &len, err);
-	if (!st)
-		st = svc_load_template(d->a, person, ct, len, out, err);
-	return st;
+	return dlib_of(d->a, person, NULL, 0, out, err);
 }
 
 /* appends person to the map: its search id in *id_out */
@@ -105,7 +116,7 @@ static int build_one(void *ctx, const char *person, const uint8_t *ct, size_t le
 {
 	build_ctx *b = ctx;
 	float tpl[DIM];
-	b->st = svc_load_template(b->d->a, person, ct, len, tpl, b->err);
+	b->st = dlib_of(b->d->a, person, ct, len, tpl, b->err);
 	if (!b->st)
 		b->st = gallery_add(b->d, person, tpl, b->err);
 	sodium_memzero(tpl, sizeof(tpl));
@@ -343,12 +354,8 @@ static eid_status decide(eid_authority *a, const char *id, const char *reason, i
 	if ((st = eid_store_commit(a->store, err)) || !accept || dh.card_id[0])
 		return st; /* a held card's person is in the gallery already */
 	/* the accepted resident joins the gallery: its own face is now registered */
-	uint8_t ct[DIM * 4 + EID_KEK_OVERHEAD];
-	size_t len;
 	float tpl[DIM];
-	st = eid_store_resident_template(a->store, dh.person_id, ct, sizeof(ct), &len, err);
-	if (!st)
-		st = svc_load_template(a, dh.person_id, ct, len, tpl, err);
+	st = dlib_of(a, dh.person_id, NULL, 0, tpl, err);
 	if (!st)
 		st = eid_dedup_add(a, dh.person_id, tpl, err);
 	sodium_memzero(tpl, sizeof(tpl));

@@ -105,17 +105,26 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	if (!st)
 		st = svc_signed_sealed(&device, ad, ad_len, q->sealed, q->sealed_len, q->device_sig,
 				       q->sig_len, err);
-	/* 3. spend the nonce: a capture is good once */
+	/* 3. the capture's face: one too poor to decide on goes back before the
+	 * nonce is spent, so the app can take another in the same session */
+	eid_face_template *tpl = malloc(2 * sizeof(*tpl)); /* the register's, the capture's */
+	const char *face_why = NULL;
+	if (!st && !tpl)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st)
+		st = svc_probe(a, photo, &tpl[1], &face_why, err);
+	if (!st && face_why)
+		st = eid_fail(err, EID_E_NO_FACE, "no face found in the capture's photo");
+	/* 4. spend the nonce: a capture is good once */
 	char once[96];
 	snprintf(once, sizeof(once), "enrol:%s", q->nonce);
 	if (!st)
 		st = eid_store_nonce_use(a->store, once, q->exp_ms, err);
 
-	/* 4. the resident and the face */
+	/* 5. the resident and the face */
 	char idh[EID_PSEUDONYM_LEN + 1] = "", person[48], status[16];
-	uint8_t id_hash[32], tpl_ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
+	uint8_t id_hash[32], tpl_ct[SVC_TEMPLATE_CT_BYTES];
 	size_t tpl_len = 0;
-	float ref[EID_FACE_EMBEDDING_DIM], probe[EID_FACE_EMBEDDING_DIM];
 	if (!st && !(st = eid_pseudonym(a->idhash, id, strlen(id), "id-number", 9, idh, err)) &&
 	    !(st = eid_b64url_decode_exact(idh, strlen(idh), id_hash, 32, err)))
 		st = eid_store_resident_find(a->store, id_hash, person, status, tpl_ct, sizeof(tpl_ct),
@@ -123,27 +132,23 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	if (!st && strcmp(status, "active") != 0)
 		st = eid_fail(err, EID_E_DENIED, "the register entry is not active");
 	if (!st)
-		st = svc_load_template(a, person, tpl_ct, tpl_len, ref, err);
-	if (!st)
-		st = svc_capture_template(a, photo, probe, err);
+		st = svc_load_template(a, person, tpl_ct, tpl_len, &tpl[0], err);
 	/* one person, one identity (issue 6): a face that also matches another
 	 * resident gets a card held for the administrator, not an active one */
 	eid_dedup_match dup = {0};
 	if (!st && !full)
-		st = eid_dedup_search(a, probe, person, EID_DEDUP_THRESHOLD, &dup, err);
+		st = eid_dedup_search(a, tpl[1].dlib, person, EID_DEDUP_THRESHOLD, &dup, err);
 	/* a live person following the session's challenge: required for full
 	 * cards, checked for lightweight ones when frames come (issue 6) */
 	const char *live_why = NULL;
 	if (!st && (full || json_object_get(cap, "frames")))
-		live_why = svc_liveness_check(a, person, ref, q->nonce, cap, &st, err);
+		live_why = svc_liveness_check(a, person, tpl[0].dlib, q->nonce, cap, &st, err);
 	json_decref(cap);
 	json_decref(claim);
-	double score = 0;
-	for (int i = 0; !st && i < EID_FACE_EMBEDDING_DIM; i++)
-		score += (double)ref[i] * probe[i];
-	sodium_memzero(ref, sizeof(ref));
-	sodium_memzero(probe, sizeof(probe));
-	if (!st && score < (full ? EID_MATCH_FULL : EID_MATCH_LIGHTWEIGHT)) {
+	eid_face_scorer used = EID_FACE_SCORER_DLIB;
+	const double score = st ? 0 : eid_face_match(&tpl[1], &tpl[0], &used);
+	const eid_face_level level = full ? EID_FACE_LEVEL_FULL : EID_FACE_LEVEL_LIGHTWEIGHT;
+	if (!st && score < eid_face_threshold(level, used)) {
 		st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
 		/* the refusal stands even if its audit row cannot be written */
 		eid_err ignore;
@@ -159,13 +164,23 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 			eid_log(EID_LOG_WARN, "authority", "audit.write_failed", "reason",
 				ignore.msg, NULL);
 	}
-	if (st)
-		return st;
 
-	/* 5. the card, bound to the device key */
+	/* 6. the card, bound to the device key, keeping the capture's template:
+	 * verification compares with the register photo and this one */
 	eid_card_row card;
 	memset(&card, 0, sizeof(card));
 	eid_crypto_random_id(card.card_id);
+	char card_ad[80];
+	snprintf(card_ad, sizeof(card_ad), "card-template:%s", card.card_id);
+	uint8_t card_ct[SVC_TEMPLATE_CT_BYTES];
+	if (!st)
+		st = svc_seal_template(a, card_ad, &tpl[1], card_ct, &card.template_len, err);
+	if (tpl)
+		sodium_memzero(tpl, 2 * sizeof(*tpl));
+	free(tpl);
+	if (st)
+		return st;
+	card.template_ct = card_ct;
 	snprintf(card.person_id, sizeof(card.person_id), "%s", person);
 	snprintf(card.level, sizeof(card.level), "%s", q->level);
 	memcpy(card.device_pk, device.key, 32);

@@ -7,30 +7,61 @@
 
 #include "svc_internal.h"
 
-/* the decoded template: 128 little-endian floats */
-eid_status svc_load_template(eid_authority *a, const char *person, const uint8_t *ct,
-				size_t ct_len, float tpl[EID_FACE_EMBEDDING_DIM], eid_err *err)
+static eid_status open_template(eid_authority *a, const char *ad, const uint8_t *ct, size_t ct_len,
+				 eid_face_template *tpl, eid_err *err)
 {
-	uint8_t raw[EID_FACE_EMBEDDING_DIM * 4];
-	size_t n;
-	char ad[64];
-	snprintf(ad, sizeof(ad), "template:%s", person);
+	uint8_t raw[EID_FACE_TEMPLATE_BYTES];
+	size_t n = 0;
 	eid_status st = eid_kek_decrypt(a->kek, (const uint8_t *)ad, strlen(ad), ct, ct_len, raw,
 					sizeof(raw), &n, err);
-	if (!st && n != sizeof(raw))
-		st = eid_fail(err, EID_E_FORMAT, "stored template has %zu bytes", n);
-	for (int i = 0; !st && i < EID_FACE_EMBEDDING_DIM; i++) {
-		uint32_t u = (uint32_t)raw[4 * i] | (uint32_t)raw[4 * i + 1] << 8 |
-			     (uint32_t)raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24;
-		memcpy(&tpl[i], &u, 4);
-	}
+	if (!st)
+		st = eid_face_template_unpack(raw, n, tpl, err);
 	sodium_memzero(raw, sizeof(raw));
 	return st;
 }
 
-/* the capture's photo (base64url JPEG/PNG) through the face engine into r */
-eid_status svc_capture_analyze(eid_authority *a, const char *photo_b64, eid_face_result *r,
-			       eid_err *err)
+eid_status svc_load_template(eid_authority *a, const char *person, const uint8_t *ct,
+			     size_t ct_len, eid_face_template *tpl, eid_err *err)
+{
+	char ad[64];
+	snprintf(ad, sizeof(ad), "template:%s", person);
+	return open_template(a, ad, ct, ct_len, tpl, err);
+}
+
+eid_status svc_resident_template(eid_authority *a, const char *person, eid_face_template *tpl,
+				 eid_err *err)
+{
+	uint8_t ct[SVC_TEMPLATE_CT_BYTES];
+	size_t len = 0;
+	eid_status st = eid_store_resident_template(a->store, person, ct, sizeof(ct), &len, err);
+	return st ? st : svc_load_template(a, person, ct, len, tpl, err);
+}
+
+eid_status svc_card_template(eid_authority *a, const char *card_id, eid_face_template *tpl,
+			     eid_err *err)
+{
+	uint8_t ct[SVC_TEMPLATE_CT_BYTES];
+	size_t len = 0;
+	char ad[80];
+	snprintf(ad, sizeof(ad), "card-template:%s", card_id);
+	eid_status st = eid_store_card_template(a->store, card_id, ct, sizeof(ct), &len, err);
+	return st ? st : open_template(a, ad, ct, len, tpl, err);
+}
+
+eid_status svc_seal_template(eid_authority *a, const char *ad, const eid_face_template *tpl,
+			     uint8_t ct[SVC_TEMPLATE_CT_BYTES], size_t *ct_len, eid_err *err)
+{
+	uint8_t raw[EID_FACE_TEMPLATE_BYTES];
+	const size_t n = eid_face_template_pack(tpl, raw);
+	eid_status st = eid_kek_encrypt(a->kek, (const uint8_t *)ad, strlen(ad), raw, n, ct,
+					SVC_TEMPLATE_CT_BYTES, ct_len, err);
+	sodium_memzero(raw, sizeof(raw));
+	return st;
+}
+
+/* The photo through the engine into r, and into tpl when it is not NULL. */
+static eid_status capture(eid_authority *a, const char *photo_b64, eid_face_result *r,
+			  eid_face_template *tpl, eid_err *err)
 {
 	const size_t len = strlen(photo_b64);
 	uint8_t *bytes = malloc(len + 1);
@@ -47,6 +78,8 @@ eid_status svc_capture_analyze(eid_authority *a, const char *photo_b64, eid_face
 		st = svc_face_acquire(a, NULL, &fc, err);
 		if (!st) {
 			st = eid_face_analyze(fc, &img, r, err);
+			if (!st && tpl)
+				st = eid_face_template_make(fc, &img, r, tpl, err);
 			svc_face_release(a, fc);
 		}
 	}
@@ -54,16 +87,21 @@ eid_status svc_capture_analyze(eid_authority *a, const char *photo_b64, eid_face
 	return st;
 }
 
-/* the capture's photo through the face engine -> its template */
-eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
-				float out[EID_FACE_EMBEDDING_DIM], eid_err *err)
+eid_status svc_capture_analyze(eid_authority *a, const char *photo_b64, eid_face_result *r,
+			       eid_err *err)
+{
+	return capture(a, photo_b64, r, NULL, err);
+}
+
+eid_status svc_capture_template(eid_authority *a, const char *photo_b64, eid_face_template *out,
+				unsigned *quality_fails, eid_err *err)
 {
 	eid_face_result *r = malloc(sizeof(*r));
 	if (!r)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
-	eid_status st = svc_capture_analyze(a, photo_b64, r, err);
-	if (!st)
-		memcpy(out, r->embedding, sizeof(float) * EID_FACE_EMBEDDING_DIM);
+	eid_status st = capture(a, photo_b64, r, out, err);
+	if (quality_fails)
+		*quality_fails = st ? 0 : r->quality.fails;
 	sodium_memzero(r, sizeof(*r));
 	free(r);
 	return st;

@@ -47,16 +47,22 @@ const char *svc_liveness_check(eid_authority *a, const char *person, const float
 		return "liveness_no_burst";
 	eid_move moves[2];
 	float ref[EID_FACE_EMBEDDING_DIM];
-	uint8_t ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
-	size_t ct_len = 0;
 	if ((*st = derive(a, nonce, moves, err)))
 		return NULL;
-	if (reference) /* the caller decrypted it already */
+	if (reference) { /* the caller decrypted it already */
 		memcpy(ref, reference, sizeof(ref));
-	else if ((*st = eid_store_resident_template(a->store, person, ct, sizeof(ct), &ct_len,
-						    err)) ||
-		 (*st = svc_load_template(a, person, ct, ct_len, ref, err)))
-		return NULL;
+	} else {
+		eid_face_template *t = malloc(sizeof(*t));
+		*st = t ? svc_resident_template(a, person, t, err)
+			: eid_fail(err, EID_E_NOMEM, "out of memory");
+		if (!*st)
+			memcpy(ref, t->dlib, sizeof(ref));
+		if (t)
+			sodium_memzero(t, sizeof(*t));
+		free(t);
+		if (*st)
+			return NULL;
+	}
 	eid_liveness_frame *frames = calloc(n, sizeof(*frames));
 	eid_face_result *r = malloc(sizeof(*r));
 	const char *out = NULL;

@@ -2,6 +2,7 @@
  * passcode and the face, sealed together with the new one. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "svc_internal.h"
@@ -44,10 +45,22 @@ static eid_status decide(eid_authority *a, const eid_passcode_request *q, json_t
 		st = eid_fail(err, EID_E_DENIED, "%s",
 			      strcmp(why, "passcode_locked") == 0 ? "the passcode is locked for now"
 								  : "wrong passcode");
-	if (!st && (why = svc_face_check(a, card->person_id,
-					 json_string_value(json_object_get(cap, "photo")),
-					 EID_MATCH_FULL, &st, err)))
-		st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
+	if (!st) {
+		eid_face_template *probe = malloc(sizeof(*probe));
+		if (!probe)
+			st = eid_fail(err, EID_E_NOMEM, "out of memory");
+		else
+			st = svc_probe(a, json_string_value(json_object_get(cap, "photo")), probe,
+				       &why, err);
+		if (!st && !why)
+			why = svc_face_check(a, card->person_id, card->card_id, probe,
+					     EID_FACE_LEVEL_FULL, &st, err);
+		if (probe)
+			sodium_memzero(probe, sizeof(*probe));
+		free(probe);
+		if (!st && why)
+			st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
+	}
 	if (!st)
 		st = eid_passcode_hash(new_pc, strlen(new_pc), hash, 128, err);
 	return st;

@@ -128,32 +128,35 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 		return st;
 	}
 	st = eid_face_analyze(fc, &img, r, err);
-	eid_image_release(&img);
 	if (!st && r->faces_found != 1)
 		st = eid_fail(err, EID_E_FORMAT, "photo shows %d faces, a reference photo needs one",
 			      r->faces_found);
 	else if (st)
 		st = eid_fail(err, st, "photo: %s", eid_status_summary(st));
-	uint8_t tpl[EID_FACE_EMBEDDING_DIM * 4];
+	eid_face_template *tpl = st ? NULL : malloc(sizeof(*tpl));
+	if (!st && !tpl)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st)
+		st = eid_face_template_make(fc, &img, r, tpl, err);
+	eid_image_release(&img);
 	float probe[EID_FACE_EMBEDDING_DIM]; /* for the 1:N search */
 	if (!st)
 		memcpy(probe, r->embedding, sizeof(probe));
-	if (!st)
-		for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++) { /* little-endian floats */
-			uint32_t u;
-			memcpy(&u, &r->embedding[i], 4);
-			for (int b = 0; b < 4; b++)
-				tpl[4 * i + b] = (uint8_t)(u >> (8 * b));
-		}
 	sodium_memzero(r, sizeof(*r));
 	free(r);
-	if (st)
+	if (st) {
+		if (tpl)
+			sodium_memzero(tpl, sizeof(*tpl));
+		free(tpl);
 		return st;
+	}
 	/* one person, one identity: a face already registered holds the row */
 	eid_dedup_match dup;
 	st = eid_dedup_search(a, probe, NULL, EID_DEDUP_THRESHOLD, &dup, err);
 	if (st) {
 		sodium_memzero(probe, sizeof(probe));
+		sodium_memzero(tpl, sizeof(*tpl));
+		free(tpl);
 		return st;
 	}
 
@@ -165,6 +168,8 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	if ((st = eid_pseudonym(a->idhash, f[0], strlen(f[0]), "id-number", 9, idh, err)) ||
 	    (st = eid_b64url_decode_exact(idh, strlen(idh), row.id_hash, 32, err))) {
 		sodium_memzero(probe, sizeof(probe));
+		sodium_memzero(tpl, sizeof(*tpl));
+		free(tpl);
 		return st;
 	}
 	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id_number", f[0], "name", f[1],
@@ -173,11 +178,13 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	json_decref(rec);
 	if (!rec_text) {
 		sodium_memzero(probe, sizeof(probe));
+		sodium_memzero(tpl, sizeof(*tpl));
+		free(tpl);
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	}
 	const size_t rec_len = strlen(rec_text);
 	uint8_t *rec_ct = malloc(rec_len + EID_KEK_OVERHEAD);
-	uint8_t tpl_ct[sizeof(tpl) + EID_KEK_OVERHEAD];
+	uint8_t tpl_ct[SVC_TEMPLATE_CT_BYTES];
 	char ad_rec[64], ad_tpl[64];
 	snprintf(ad_rec, sizeof(ad_rec), "record:%s", row.person_id);
 	snprintf(ad_tpl, sizeof(ad_tpl), "template:%s", row.person_id);
@@ -187,11 +194,11 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 				     (const uint8_t *)rec_text, rec_len, rec_ct,
 				     rec_len + EID_KEK_OVERHEAD, &row.record_len, err);
 	if (!st)
-		st = eid_kek_encrypt(a->kek, (const uint8_t *)ad_tpl, strlen(ad_tpl), tpl, sizeof(tpl),
-				     tpl_ct, sizeof(tpl_ct), &row.template_len, err);
+		st = svc_seal_template(a, ad_tpl, tpl, tpl_ct, &row.template_len, err);
 	sodium_memzero(rec_text, rec_len);
 	free(rec_text);
-	sodium_memzero(tpl, sizeof(tpl));
+	sodium_memzero(tpl, sizeof(*tpl));
+	free(tpl);
 	row.record_ct = rec_ct;
 	row.template_ct = tpl_ct;
 	row.status = dup.n ? "held" : "active";

@@ -7,6 +7,7 @@
 
 #include "eid/crypto.h"
 #include "eid/face.h"
+#include "eid/face_match.h"
 #include "eid/store.h"
 #include "eid/svc.h"
 
@@ -50,9 +51,22 @@ EID_MUST_CHECK eid_status svc_oidc_open(const char *platform_dir, struct svc_oid
 					eid_err *err);
 void svc_oidc_close(struct svc_oidc *o);
 
-/* The reference template of person from its KEK ciphertext. */
+/* A face template under the KEK: its ciphertext holds at most this much. */
+#define SVC_TEMPLATE_CT_BYTES (EID_FACE_TEMPLATE_BYTES + EID_KEK_OVERHEAD)
+/* The register template of person from its KEK ciphertext. */
 EID_MUST_CHECK eid_status svc_load_template(eid_authority *a, const char *person, const uint8_t *ct,
-					    size_t ct_len, float tpl[EID_FACE_EMBEDDING_DIM],
+					    size_t ct_len, eid_face_template *tpl, eid_err *err);
+/* The register template of person, read and decrypted. */
+EID_MUST_CHECK eid_status svc_resident_template(eid_authority *a, const char *person,
+						eid_face_template *tpl, eid_err *err);
+/* The enrolment capture's template kept with card_id (EID_E_NOT_FOUND when the
+ * card has none). */
+EID_MUST_CHECK eid_status svc_card_template(eid_authority *a, const char *card_id,
+					    eid_face_template *tpl, eid_err *err);
+/* tpl packed and encrypted under the KEK with ad (e.g. "template:<person>"). */
+EID_MUST_CHECK eid_status svc_seal_template(eid_authority *a, const char *ad,
+					    const eid_face_template *tpl,
+					    uint8_t ct[SVC_TEMPLATE_CT_BYTES], size_t *ct_len,
 					    eid_err *err);
 /* A capture's photo (base64url JPEG/PNG) through the face engine into r. */
 EID_MUST_CHECK eid_status svc_capture_analyze(eid_authority *a, const char *photo_b64,
@@ -65,9 +79,12 @@ EID_MUST_CHECK eid_status svc_capture_analyze(eid_authority *a, const char *phot
 const char *svc_liveness_check(eid_authority *a, const char *person, const float *reference,
 			       const char *nonce, const json_t *cap, eid_status *st,
 			       eid_err *err);
-/* The template of a capture's photo (base64url JPEG/PNG) through the engine. */
+/* The template of a capture's photo (base64url JPEG/PNG) through the engine;
+ * *quality_fails (may be NULL) gets its failed quality checks (a bit mask of
+ * eid_face_quality_reason). */
 EID_MUST_CHECK eid_status svc_capture_template(eid_authority *a, const char *photo_b64,
-					       float out[EID_FACE_EMBEDDING_DIM], eid_err *err);
+					       eid_face_template *out, unsigned *quality_fails,
+					       eid_err *err);
 /* Opens a message sealed to the authority under ad and parses its JSON;
  * the plaintext is wiped. */
 EID_MUST_CHECK eid_status svc_unseal_json(eid_authority *a, const char *ad, size_t ad_len,
@@ -94,10 +111,18 @@ EID_MUST_CHECK eid_status svc_open_card_capture(eid_authority *a, const char *ad
  * only for storage failures. */
 const char *svc_check_passcode(eid_authority *a, const char *person, const char *passcode,
 			       eid_status *st, eid_err *err);
-/* The capture's face against the person's reference at threshold: NULL when
- * it matches, else "no_face" or "no_match"; *st for other failures. */
-const char *svc_face_check(eid_authority *a, const char *person, const char *photo_b64,
-			   double threshold, eid_status *st, eid_err *err);
+/* A capture's probe template against the person's register template and the
+ * card's enrolment template (when it keeps one), at the level's calibrated
+ * threshold: NULL when it matches, else "no_match"; *st for other failures. */
+const char *svc_face_check(eid_authority *a, const char *person, const char *card_id,
+			   const eid_face_template *probe, eid_face_level level, eid_status *st,
+			   eid_err *err);
+/* The capture's photo through the engine for a decision: EID_E_QUALITY, with
+ * the reasons, when it is not good enough to decide on (a new capture is
+ * needed, nothing is decided); "no_face" in *why when the engine finds no face
+ * or cannot read it. */
+EID_MUST_CHECK eid_status svc_probe(eid_authority *a, const char *photo_b64,
+				    eid_face_template *probe, const char **why, eid_err *err);
 /* Unix time in milliseconds. */
 int64_t svc_now_ms(void);
 

@@ -21,30 +21,60 @@ static int level_rank(const char *level)
 	return strcmp(level, "full") == 0 ? 2 : strcmp(level, "lightweight") == 0 ? 1 : 0;
 }
 
-const char *svc_face_check(eid_authority *a, const char *person, const char *photo_b64,
-			   double threshold, eid_status *st, eid_err *err)
+eid_status svc_probe(eid_authority *a, const char *photo_b64, eid_face_template *probe,
+		     const char **why, eid_err *err)
 {
-	float ref[EID_FACE_EMBEDDING_DIM], probe[EID_FACE_EMBEDDING_DIM];
-	uint8_t tpl_ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
-	size_t tpl_len = 0;
-	const char *why = NULL;
-	*st = eid_store_resident_template(a->store, person, tpl_ct, sizeof(tpl_ct), &tpl_len, err);
-	if (!*st)
-		*st = svc_load_template(a, person, tpl_ct, tpl_len, ref, err);
-	if (!*st) {
-		*st = svc_capture_template(a, photo_b64, probe, err);
-		if (*st == EID_E_NO_FACE || *st == EID_E_FORMAT) { /* the resident's photo */
-			why = "no_face";
-			*st = EID_OK;
-		}
+	*why = NULL;
+	unsigned fails = 0;
+	eid_status st = photo_b64 ? svc_capture_template(a, photo_b64, probe, &fails, err)
+				  : eid_fail(err, EID_E_FORMAT, "the capture has no photo");
+	if (st == EID_E_NO_FACE || st == EID_E_FORMAT) { /* the resident's photo */
+		*why = "no_face";
+		return EID_OK;
 	}
-	double score = 0;
-	for (int i = 0; !*st && !why && i < EID_FACE_EMBEDDING_DIM; i++)
-		score += (double)ref[i] * probe[i];
-	sodium_memzero(ref, sizeof(ref));
-	sodium_memzero(probe, sizeof(probe));
-	if (!*st && !why && score < threshold)
-		why = "no_match";
+	if (st || !fails)
+		return st;
+	/* decide on a good capture or not at all: the app asks for another */
+	char list[256] = "";
+	for (int q = 0; q < EID_FACE_Q_COUNT; q++)
+		if (fails & (1u << q)) {
+			const size_t n = strlen(list);
+			snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
+				 eid_face_quality_code((eid_face_quality_reason)q));
+		}
+	sodium_memzero(probe, sizeof(*probe));
+	return eid_fail(err, EID_E_QUALITY, "take another photo: %s", list);
+}
+
+const char *svc_face_check(eid_authority *a, const char *person, const char *card_id,
+			   const eid_face_template *probe, eid_face_level level, eid_status *st,
+			   eid_err *err)
+{
+	/* the register photo and, when the card keeps it, the enrolment capture */
+	eid_face_template *ref = malloc(2 * sizeof(*ref));
+	if (!ref) {
+		*st = eid_fail(err, EID_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	const eid_face_template *gallery[2] = {&ref[0], &ref[1]};
+	size_t n = 1;
+	*st = svc_resident_template(a, person, &ref[0], err);
+	if (!*st && card_id) {
+		eid_status cs = svc_card_template(a, card_id, &ref[1], err);
+		if (!cs)
+			n = 2;
+		else if (cs != EID_E_NOT_FOUND) /* a card issued before cards kept one */
+			*st = cs;
+	}
+	const char *why = NULL;
+	if (!*st) {
+		eid_face_scorer used;
+		const double score = eid_face_match_gallery(probe, gallery, n, &used);
+		if (score < eid_face_threshold(level, used))
+			why = "no_match";
+	}
+	sodium_memzero(ref, 2 * sizeof(*ref));
+	free(ref);
 	return why;
 }
 
@@ -107,14 +137,8 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 	eid_card_row card;
 	eid_status st = svc_open_card_capture(a, ad, ad_len, q->sealed, q->sealed_len, q->device_sig,
 					      q->sig_len, &cap, &card, err);
-	char once[96];
-	snprintf(once, sizeof(once), "verify:%s", q->nonce);
-	if (!st)
-		st = eid_store_nonce_use(a->store, once, q->exp_ms, err);
-	if (st) {
-		json_decref(cap);
+	if (st)
 		return st;
-	}
 
 	/* the decision */
 	const char *why = NULL;
@@ -124,13 +148,36 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		why = "card_expired";
 	else if (level_rank(card.level) < level_rank(q->level))
 		why = "level_too_low";
+	/* the face first: a capture too poor to decide on is sent back before
+	 * the nonce is spent, so the app can take another in the same session */
+	eid_face_template *probe = malloc(sizeof(*probe));
+	if (!probe)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	const char *face_why = NULL;
+	if (!st && !why)
+		st = svc_probe(a, json_string_value(json_object_get(cap, "photo")), probe, &face_why,
+			       err);
+	char once[96];
+	snprintf(once, sizeof(once), "verify:%s", q->nonce);
+	if (!st)
+		st = eid_store_nonce_use(a->store, once, q->exp_ms, err);
+	if (st) {
+		json_decref(cap);
+		free(probe);
+		return st;
+	}
 	if (!why && level_rank(q->level) == 2)
 		why = svc_check_passcode(a, card.person_id,
 				     json_string_value(json_object_get(cap, "passcode")), &st, err);
 	if (!st && !why)
-		why = svc_face_check(a, card.person_id, json_string_value(json_object_get(cap, "photo")),
-				     level_rank(q->level) == 2 ? EID_MATCH_FULL : EID_MATCH_LIGHTWEIGHT,
+		why = face_why;
+	if (!st && !why)
+		why = svc_face_check(a, card.person_id, card.card_id, probe,
+				     level_rank(q->level) == 2 ? EID_FACE_LEVEL_FULL
+								 : EID_FACE_LEVEL_LIGHTWEIGHT,
 				     &st, err);
+	sodium_memzero(probe, sizeof(*probe));
+	free(probe);
 	/* full: a live person following the session's challenge (issue 6) */
 	if (!st && !why && (level_rank(q->level) == 2 || json_object_get(cap, "frames")))
 		why = svc_liveness_check(a, card.person_id, NULL, q->nonce, cap, &st, err);

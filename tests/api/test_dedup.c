@@ -79,7 +79,7 @@ static int clean(json_t *j)
 static void person_of(const char *id, char person[48])
 {
 	char idh[EID_PSEUDONYM_LEN + 1], status[16];
-	uint8_t h[32], ct[EID_FACE_EMBEDDING_DIM * 4 + EID_KEK_OVERHEAD];
+	uint8_t h[32], ct[SVC_TEMPLATE_CT_BYTES];
 	size_t n;
 	eid_err err;
 	REQUIRE(eid_pseudonym(auth->idhash, id, strlen(id), "id-number", 9, idh, &err) == EID_OK);
@@ -288,16 +288,16 @@ static void test_enrol_check(void)
 	person_of(id_b, pb);
 	person_of(id_c, pc);
 	char *photo = test_orl_b64("s1/s1_03.png");
-	float tpl[EID_FACE_EMBEDDING_DIM];
+	static eid_face_template tpl;
 	eid_err err;
-	REQUIRE(svc_capture_template(auth, photo, tpl, &err) == EID_OK);
+	REQUIRE(svc_capture_template(auth, photo, &tpl, NULL, &err) == EID_OK);
 	free(photo);
 	eid_dedup_match m;
-	CHECK(eid_dedup_search(auth, tpl, pb, EID_DEDUP_THRESHOLD, &m, &err) == EID_OK && m.n >= 1);
+	CHECK(eid_dedup_search(auth, tpl.dlib, pb, EID_DEDUP_THRESHOLD, &m, &err) == EID_OK && m.n >= 1);
 	photo = test_orl_b64("s4/s4_03.png");
-	REQUIRE(svc_capture_template(auth, photo, tpl, &err) == EID_OK);
+	REQUIRE(svc_capture_template(auth, photo, &tpl, NULL, &err) == EID_OK);
 	free(photo);
-	CHECK(eid_dedup_search(auth, tpl, pc, EID_DEDUP_THRESHOLD, &m, &err) == EID_OK && m.n == 0);
+	CHECK(eid_dedup_search(auth, tpl.dlib, pc, EID_DEDUP_THRESHOLD, &m, &err) == EID_OK && m.n == 0);
 }
 
 /* a fresh authority on the same data builds its gallery from the register */

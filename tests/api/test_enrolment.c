@@ -169,6 +169,24 @@ static void test_enrol_and_card(void)
 	json_decref(keys);
 	json_decref(card);
 
+	/* the card keeps the capture's template under the KEK (verification
+	 * compares with it and the register photo): no plaintext floats stored,
+	 * and it opens only as this card's */
+	uint8_t ct[SVC_TEMPLATE_CT_BYTES];
+	size_t ct_len = 0;
+	REQUIRE(eid_store_card_template(auth->store, card_id, ct, sizeof(ct), &ct_len, &err) ==
+		EID_OK);
+	CHECK(ct_len == EID_FACE_TEMPLATE_BYTES + EID_KEK_OVERHEAD);
+	CHECK(memmem(ct, ct_len, "EFT2", 4) == NULL);
+	static eid_face_template kept, fresh;
+	REQUIRE(svc_card_template(auth, card_id, &kept, &err) == EID_OK);
+	CHECK(kept.has_faceres);
+	char *pic = test_orl_b64("s3/s3_01.png");
+	REQUIRE(svc_capture_template(auth, pic, &fresh, NULL, &err) == EID_OK);
+	free(pic);
+	CHECK(eid_face_score(kept.dlib, fresh.dlib) > 0.9999); /* the same photo */
+	CHECK(svc_load_template(auth, card_id, ct, ct_len, &fresh, &err) != EID_OK);
+
 	/* the same capture again: the session is answered */
 	json_t *again = submit(c.sid, c.body, &status);
 	CHECK(status == 409);
@@ -398,6 +416,24 @@ static void test_verification(void)
 	CHECK(sub2 && strcmp(sub2, sub1) != 0);
 	json_decref(r);
 
+	/* a capture too poor to decide on (overexposed) goes back to the app
+	 * before anything is decided: 422, the session stays open, and the
+	 * resident's next capture in the same session gets its answer */
+	rp_request(cafe, "lightweight", sid);
+	ans = app_answer(sid, "../af/chinese/deng-lun/deng-lun-6.jpg", device, &status, &body);
+	CHECK(status == 422);
+	CHECK(strcmp(json_string_value(json_object_get(json_object_get(ans, "error"), "code")),
+		     "poor_quality") == 0);
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(ans, "error"), "message")),
+		     "too_bright") != NULL);
+	json_decref(ans);
+	json_decref(body);
+	ans = app_answer(sid, "s3/s3_01.png", device, &status, &body);
+	CHECK(status == 201);
+	CHECK(strcmp(json_string_value(json_object_get(ans, "result")), "yes") == 0);
+	json_decref(ans);
+	json_decref(body);
+
 	/* the hotel needs full: a lightweight card answers no, with no pseudonym */
 	rp_request(hotel, "full", sid);
 	ans = app_answer(sid, "s3/s3_01.png", device, &status, &body);
@@ -508,7 +544,7 @@ static void test_full_enrolment_and_passcode(void)
 	char *hotel = new_rp("Hotel Pearl", "full"), rsid[64];
 	json_t *body;
 	rp_request(hotel, "full", rsid);
-	json_t *ans = app_answer_card(rsid, full_card, "s1/s1_04.png", "20241126", phone, &status,
+	json_t *ans = app_answer_card(rsid, full_card, "s1/s1_06.png", "20241126", phone, &status,
 				      &body);
 	CHECK(status == 201 && strcmp(json_string_value(json_object_get(ans, "result")), "yes") == 0);
 	json_decref(ans);
@@ -516,7 +552,7 @@ static void test_full_enrolment_and_passcode(void)
 	/* five wrong passcodes lock; then even the right one answers no */
 	for (int i = 0; i < 5; i++) {
 		rp_request(hotel, "full", rsid);
-		ans = app_answer_card(rsid, full_card, "s1/s1_04.png", "11111111", phone, &status,
+		ans = app_answer_card(rsid, full_card, "s1/s1_06.png", "11111111", phone, &status,
 				      &body);
 		CHECK(status == 201 &&
 		      strcmp(json_string_value(json_object_get(ans, "result")), "no") == 0);
@@ -524,7 +560,7 @@ static void test_full_enrolment_and_passcode(void)
 		json_decref(body);
 	}
 	rp_request(hotel, "full", rsid);
-	ans = app_answer_card(rsid, full_card, "s1/s1_04.png", "20241126", phone, &status, &body);
+	ans = app_answer_card(rsid, full_card, "s1/s1_06.png", "20241126", phone, &status, &body);
 	CHECK(status == 201 && strcmp(json_string_value(json_object_get(ans, "result")), "no") == 0);
 	json_decref(ans);
 	json_decref(body);

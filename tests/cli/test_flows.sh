@@ -68,9 +68,9 @@ sid=$(field sid <"$tmp/req.json") rqr=$(field qr <"$tmp/req.json")
 ok "hotel request" '[ -n "$sid" ] && [ -n "$rqr" ]'
 EID_RP_CREDENTIAL=$cred "$EID" rp result "$sid" 2>"$tmp/early.err"; rc=$?
 ok "no result before the answer" '[ $rc -eq 1 ] && grep -q not_found "$tmp/early.err"'
-"$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" </dev/null 2>"$tmp/noconsent.err"; rc=$?
+"$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_06.png" </dev/null 2>"$tmp/noconsent.err"; rc=$?
 ok "no consent, nothing sent" '[ $rc -eq 1 ] && grep -q "Hotel Canton asks" "$tmp/noconsent.err" && grep -q "check-in, room 1208" "$tmp/noconsent.err"'
-echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes \
+echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_06.png" --yes \
 	--frames "$(frames "$tmp/phone1" "$rqr")" >"$tmp/ans.json" 2>/dev/null
 ok "the app hears yes" 'grep -q "\"result\":\"yes\"" "$tmp/ans.json"'
 EID_RP_CREDENTIAL=$cred "$EID" rp result "$sid" >"$tmp/result.json"; rc=$?
@@ -104,32 +104,32 @@ ok "re-enrolled on a new phone" 'grep -q "\"level\":\"full\"" "$tmp/card1b.json"
 ok "the old phone's card is revoked" '[ $rc -eq 1 ] && grep -q "card is revoked" "$tmp/old.err"'
 EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req3.json" 2>/dev/null
 rqr=$(field qr <"$tmp/req3.json")
-echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes >"$tmp/ans3.json" 2>/dev/null
+echo 58203174 | "$EID" app answer --state "$tmp/phone1" --qr "$rqr" --photo "$ORL/s1/s1_06.png" --yes >"$tmp/ans3.json" 2>/dev/null
 ok "the old phone answers no" 'grep -q "\"result\":\"no\"" "$tmp/ans3.json"'
 EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req4.json" 2>/dev/null
 rqr=$(field qr <"$tmp/req4.json")
-echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes \
+echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_06.png" --yes \
 	--frames "$(frames "$tmp/phone1b" "$rqr")" >"$tmp/ans4.json" 2>/dev/null
 ok "the new phone, new passcode: yes" 'grep -q "\"result\":\"yes\"" "$tmp/ans4.json"'
 EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req4b.json" 2>/dev/null
 rqr=$(field qr <"$tmp/req4b.json")
-echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes \
+echo 11223344 | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_06.png" --yes \
 	--frames "$ORL/s1/s1_04.png,$ORL/s1/s1_04.png,$ORL/s1/s1_04.png,$ORL/s1/s1_04.png" >"$tmp/ans4b.json" 2>/dev/null
 ok "a still photo instead of the challenge: no" 'grep -q "\"result\":\"no\"" "$tmp/ans4b.json"'
 
 # flow 5: a new passcode, with the old one and the face
-printf '99999999\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_04.png" >/dev/null 2>"$tmp/pc1.err"; rc=$?
+printf '99999999\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_06.png" >/dev/null 2>"$tmp/pc1.err"; rc=$?
 ok "a wrong old passcode changes nothing" '[ $rc -eq 1 ] && grep -q "wrong passcode" "$tmp/pc1.err"'
-printf '11223344\n1234abcd\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_04.png" >/dev/null 2>"$tmp/pc2.err"; rc=$?
+printf '11223344\n1234abcd\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_06.png" >/dev/null 2>"$tmp/pc2.err"; rc=$?
 ok "a new passcode that is not eight digits is refused" '[ $rc -eq 1 ] && grep -q invalid_argument "$tmp/pc2.err"'
 printf '11223344\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s2/s2_01.png" >/dev/null 2>"$tmp/pc3.err"; rc=$?
 ok "someone else's face changes nothing" '[ $rc -eq 1 ] && grep -q "face does not match" "$tmp/pc3.err"'
-printf '11223344\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_04.png" >"$tmp/pc4.out" 2>"$tmp/pc4.err"
+printf '11223344\n55667788\n' | "$EID" app passcode --state "$tmp/phone1b" --photo "$ORL/s1/s1_06.png" >"$tmp/pc4.out" 2>"$tmp/pc4.err"
 ok "passcode changed" 'grep -q "\"changed\":true" "$tmp/pc4.out"'
 for pc in 11223344 55667788; do
 	EID_RP_CREDENTIAL=$cred "$EID" rp request --purpose check-in --level full >"$tmp/req5.json" 2>/dev/null
 	rqr=$(field qr <"$tmp/req5.json")
-	echo $pc | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_04.png" --yes \
+	echo $pc | "$EID" app answer --state "$tmp/phone1b" --qr "$rqr" --photo "$ORL/s1/s1_06.png" --yes \
 		--frames "$(frames "$tmp/phone1b" "$rqr")" >"$tmp/ans.$pc" 2>/dev/null
 done
 ok "the old passcode no longer works, the new one does" 'grep -q "\"result\":\"no\"" "$tmp/ans.11223344" && grep -q "\"result\":\"yes\"" "$tmp/ans.55667788"'

@@ -43,12 +43,12 @@ static void test_open_migrates_once_and_is_private(void)
 	eid_err err;
 	const char *p = db_path("a.db");
 	REQUIRE(eid_store_open(p, EID_SCHEMA_AUTHORITY, &st, &err) == EID_OK);
-	CHECK(eid_store_schema_version(st) == 4);
+	CHECK(eid_store_schema_version(st) == 5);
 	eid_store_close(st);
 	char loc[160];
 	snprintf(loc, sizeof(loc), "sqlite:%s", p);
 	REQUIRE(eid_store_open(loc, EID_SCHEMA_AUTHORITY, &st, &err) == EID_OK); /* again: no-op */
-	CHECK(eid_store_schema_version(st) == 4);
+	CHECK(eid_store_schema_version(st) == 5);
 	eid_store_close(st);
 	struct stat sb;
 	REQUIRE(stat(p, &sb) == 0);
