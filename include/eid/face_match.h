@@ -3,23 +3,30 @@
  *
  * A template is what the face engine keeps of one photo: the reference
  * pipeline's dlib embedding and faceres's descriptor. Two templates compare to
- * a score in units of the East-Asian impostor distribution: for each embedder
- * (cosine - impostor mean) / impostor standard deviation, and the two mixed
- * with a weight that cross-validation on the dev set chose. A level's
- * threshold is the score at which East-Asian impostors are accepted at that
- * level's target rate. Where the numbers come from, and the measurements that
- * justify each step: docs/calibration.md; `make calibrate` recomputes them
- * into src/face/calibration.json, which a test holds equal to the compiled
- * values here.
+ * a score in units of the East-Asian impostor distribution, by the best of
+ * three scorers the templates allow:
+ *   fused_norm  adaptive score normalisation against a cohort of East-Asian
+ *               faces (each cosine minus the mean of the two templates' K best
+ *               cohort cosines, over their standard deviations, averaged),
+ *               for each embedder, the two mixed with a weight; only when
+ *               every template is in the cohort's domain (a face far from
+ *               all of the cohort, a grey 1990s scan say, would get an
+ *               inflated score), else fused;
+ *   fused       without a cohort: (cosine - impostor mean) / impostor sd per
+ *               embedder, mixed with a weight;
+ *   dlib        the reference pipeline's embedding alone, z-normalised, for
+ *               templates stored before faceres was added.
+ * Each scorer has its own threshold per level: the score at which
+ * East-Asian impostors are accepted at that level's target rate. Where the
+ * numbers come from and the measurements behind each step: docs/calibration.md;
+ * `make calibrate` recomputes them into src/face/calibration.json, which a test
+ * holds equal to the compiled values here.
  *
  *   eid_face_template a, b;
  *   eid_face_template_make(fc, &img, r, &a, &err);      // after eid_face_analyze
  *   eid_face_scorer used;
- *   double s = eid_face_match(&a, &b, &used);
+ *   double s = eid_face_match(&a, &b, cohort, &used);  // cohort may be NULL
  *   if (s >= eid_face_threshold(EID_FACE_LEVEL_FULL, used)) ...accept
- *
- * Templates stored before the second embedder existed hold dlib alone; they
- * compare with the dlib scorer and its own thresholds, set the same way.
  */
 #ifndef EID_FACE_MATCH_H
 #define EID_FACE_MATCH_H
@@ -37,8 +44,9 @@ typedef struct eid_face_template {
 } eid_face_template;
 
 typedef enum eid_face_scorer {
-	EID_FACE_SCORER_DLIB = 0,  /* the reference pipeline's embedding alone */
-	EID_FACE_SCORER_FUSED = 1, /* dlib and faceres */
+	EID_FACE_SCORER_DLIB = 0,       /* the reference pipeline's embedding alone */
+	EID_FACE_SCORER_FUSED = 1,      /* dlib and faceres, z-normalised */
+	EID_FACE_SCORER_FUSED_NORM = 2, /* dlib and faceres, normalised against the cohort */
 	EID_FACE_SCORERS
 } eid_face_scorer;
 
@@ -49,12 +57,20 @@ typedef enum eid_face_level {
 } eid_face_level;
 
 typedef struct eid_face_calibration {
-	const char *id;         /* names this calibration in audit rows and answers */
+	const char *id;         /* names this calibration in logs and reports */
 	const char *population; /* whom the thresholds were set for */
 	const char *data;       /* the impostor and genuine data they were set on */
+	/* the normalisation cohort the fused_norm thresholds hold for */
+	const char *cohort_rule;   /* how it is chosen from a cohort folder */
+	const char *cohort_digest; /* SHA-256 (hex) of its file names, one per line */
+	int cohort_n, cohort_k;    /* its size; the K best cosines each score uses */
+	/* the cohort's domain: a template whose K best cohort cosines average less
+	 * than this (dlib, faceres) is unlike the faces the normalisation was
+	 * calibrated on, and its comparisons use the fused scorer */
+	double cohort_gate[2];
 	double dlib_mean, dlib_sd;       /* impostor cosines, dlib */
 	double faceres_mean, faceres_sd; /* impostor cosines, faceres */
-	double weight;                   /* of dlib's z-score in the fused score */
+	double weight[EID_FACE_SCORERS]; /* of dlib in each scorer (1 for dlib) */
 	double far_target[EID_FACE_LEVELS];
 	double threshold[EID_FACE_SCORERS][EID_FACE_LEVELS]; /* four decimals */
 } eid_face_calibration;
@@ -63,27 +79,62 @@ typedef struct eid_face_calibration {
 const eid_face_calibration *eid_face_calibration_current(void);
 
 const char *eid_face_level_name(eid_face_level level);   /* "lightweight", "full" */
-const char *eid_face_scorer_name(eid_face_scorer scorer); /* "dlib", "fused" */
+const char *eid_face_scorer_name(eid_face_scorer scorer); /* "dlib", "fused", "fused_norm" */
 
-/* The score of two templates with the current calibration: fused when both
- * hold faceres, else dlib alone; *used (may be NULL) says which. Higher =
- * more likely the same person. */
-double eid_face_match(const eid_face_template *a, const eid_face_template *b,
-		      eid_face_scorer *used);
-/* A probe against a person's n templates (the register photo and, since
- * cards that keep it, the enrolment capture): the mean of the n scores, all with
- * the scorer every template can give. The mean of two impostor scores passes a
- * threshold above the impostor mean less often than one does, so a level's
- * single-photo threshold stays valid (measured: docs/calibration.md). */
+/* A score-normalisation cohort: templates (with faceres) of people of the
+ * served population, one photo each, none of them compared with it. The
+ * cohort is immutable once made and may be shared between threads. */
+typedef struct eid_face_cohort eid_face_cohort;
+/* Copies n templates. EID_E_INVALID_ARG if one lacks faceres or n is smaller
+ * than the calibration's K. */
+EID_MUST_CHECK eid_status eid_face_cohort_new(const eid_face_template *t, size_t n,
+					      eid_face_cohort **out, eid_err *err);
+void eid_face_cohort_free(eid_face_cohort *c);
+size_t eid_face_cohort_size(const eid_face_cohort *c);
+
+/* Templates of many photos, on threads threads (each its own context). */
+typedef struct eid_face_batch_item {
+	const char *path;      /* in: the photo */
+	eid_face_template tpl; /* out */
+	int quality_ok;        /* out: passes the capture quality checks */
+	eid_status st;         /* out: EID_OK, or why there is no template */
+	char msg[sizeof(((eid_err *)0)->msg)]; /* out: the message when st is not EID_OK */
+} eid_face_batch_item;
+void eid_face_batch(const eid_face_engine *fe, eid_face_batch_item *items, size_t n, int threads);
+
+/* The normalisation cohort of a cohort folder (photos and a manifest.csv with
+ * a "file" column) by the calibration's rule: the files in name order at even
+ * positions, less any where no face is found. *out (caller frees) gets their
+ * templates, digest the SHA-256 (hex) of their names, one per line, which
+ * must equal the calibration's cohort_digest for its thresholds to hold. */
+EID_MUST_CHECK eid_status eid_face_cohort_dir(const eid_face_engine *fe, const char *dir,
+					      int threads, eid_face_template **out,
+					      size_t *n_out, char digest[65], eid_err *err);
+
+/* The score of a probe against a person's n templates (the register photo
+ * and, for cards that keep it, the enrolment capture): the mean of the n
+ * scores, with the best scorer every template allows (fused_norm needs
+ * cohort, which may be NULL); *used (may be NULL) says which. Higher = more
+ * likely the same person. The mean of two impostor scores passes a threshold
+ * above the impostor mean less often than one does, so a level's
+ * single-photo threshold stays valid for two (measured: docs/calibration.md). */
 double eid_face_match_gallery(const eid_face_template *probe, const eid_face_template *const *gallery,
-			      size_t n, eid_face_scorer *used);
-/* The same with the given calibration and scorer (the scorer must be one both
- * templates can give). */
+			      size_t n, const eid_face_cohort *cohort, eid_face_scorer *used);
+/* One template against another: eid_face_match_gallery with n = 1. */
+double eid_face_match(const eid_face_template *a, const eid_face_template *b,
+		      const eid_face_cohort *cohort, eid_face_scorer *used);
+/* The score with the given calibration and scorer, which both templates (and
+ * the cohort, for fused_norm) must allow. */
 double eid_face_match_with(const eid_face_calibration *cal, eid_face_scorer scorer,
-			   const eid_face_template *a, const eid_face_template *b);
+			   const eid_face_cohort *cohort, const eid_face_template *a,
+			   const eid_face_template *b);
 
 /* The current calibration's threshold: accept when score >= threshold. */
 double eid_face_threshold(eid_face_level level, eid_face_scorer scorer);
+/* A score of one scorer on another's scale: the linear map that takes the
+ * first's two thresholds to the second's, so decisions keep their level.
+ * For ROC numbers over pairs some of which fell back to another scorer. */
+double eid_face_score_rescale(double score, eid_face_scorer from, eid_face_scorer to);
 
 /* eid_face_analyze's embedding plus faceres on the same face. img must be the
  * image r was computed from. */

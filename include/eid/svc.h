@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 #include "eid/crypto.h"
+#include "eid/face_match.h"
 #include "eid/status.h"
 
 typedef struct eid_authority eid_authority;
@@ -68,6 +69,16 @@ char eid_id_check_char(const char *first17);
 EID_MUST_CHECK eid_status eid_authority_import(eid_authority *a, const char *csv_path,
 					       const char *models_dir, FILE *report,
 					       eid_import_counts *counts_out, eid_err *err);
+
+/* The score-normalisation cohort (eid/face_match.h, docs/calibration.md):
+ * n templates of faces of the served population that are not residents, and
+ * the digest of their file names (eid_face_cohort_dir). Refused unless they
+ * are the cohort the compiled calibration was set with. Kept under the KEK in
+ * the data directory, replacing any earlier cohort; this authority uses it at
+ * once, another process on the same data at its next start. */
+EID_MUST_CHECK eid_status eid_authority_cohort_set(eid_authority *a,
+						   const eid_face_template *t, size_t n,
+						   const char *digest, eid_err *err);
 
 /* --- enrolment (flow 3, lightweight; full enrolment needs a terminal) -------
  * The app seals {"id_number", "photo" (base64url JPEG/PNG), "device_pk"

@@ -41,6 +41,15 @@ EID_MUST_CHECK eid_status cli_loopback_start(const char *data, const char *csv,
 					     cli_loopback *s, eid_err *err);
 void cli_loopback_stop(cli_loopback *s);
 
+/* The normalisation cohort of the cohort folder dir (eid_face_cohort_dir)
+ * made with the face engine of models on threads threads, set into a
+ * (eid_authority_cohort_set). */
+EID_MUST_CHECK eid_status cli_cohort_import(eid_authority *a, const char *dir, const char *models,
+					    int threads, size_t *n_out, eid_err *err);
+/* The shared cohort folder ( or ../shared, faces/cohort) in buf
+ * when it is there, else NULL. */
+const char *cli_cohort_default(char *buf, size_t cap);
+
 /* A valid 18-character resident ID number (GB 11643 check character) for a
  * birth date (YYYYMMDD) and a 3-digit sequence; invented, for demos. */
 void cli_id_number(const char *date, const char *seq, char out[19]);
@@ -50,6 +59,7 @@ int cmd_authority_suspend(int argc, char **argv);
 int cmd_authority_resume(int argc, char **argv);
 int cmd_authority_audit_verify(int argc, char **argv);
 int cmd_authority_admin_token(int argc, char **argv);
+int cmd_authority_cohort_import(int argc, char **argv);
 int cmd_authority_held(int argc, char **argv);
 int cmd_platform_add_rp(int argc, char **argv);
 int cmd_platform_add_terminal(int argc, char **argv);

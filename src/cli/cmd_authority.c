@@ -215,3 +215,48 @@ int cmd_authority_held(int argc, char **argv)
 	}
 	return 0;
 }
+
+/* eid authority cohort-import COHORT_DIR: the normalisation cohort of the
+ * calibration, from a folder of photos and its manifest.csv */
+int cmd_authority_cohort_import(int argc, char **argv)
+{
+	const char *usage = "eid authority cohort-import COHORT_DIR [--data DIR] [--models DIR] "
+			    "[--threads T]";
+	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data", *models = NULL,
+		   *dir = NULL;
+	int threads = 2;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--data") == 0 && v)
+			data = argv[++i];
+		else if (strcmp(a, "--models") == 0 && v)
+			models = argv[++i];
+		else if (strcmp(a, "--threads") == 0 && v && atoi(v) >= 1 && atoi(v) <= 64)
+			threads = atoi(argv[++i]);
+		else if (a[0] != '-' && !dir)
+			dir = a;
+		else {
+			fprintf(stderr, "eid authority cohort-import: bad option '%s'\nusage: %s\n", a,
+				usage);
+			return 2;
+		}
+	}
+	if (!dir) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return 2;
+	}
+	eid_err err;
+	eid_authority *auth;
+	size_t n = 0;
+	eid_status st = eid_authority_open(data, &auth, &err);
+	if (!st)
+		st = cli_cohort_import(auth, dir, models, threads, &n, &err);
+	eid_authority_close(auth);
+	if (st) {
+		fprintf(stderr, "eid authority cohort-import: %s (%s)\n", err.msg,
+			eid_status_code(st));
+		return 1;
+	}
+	printf("{\"faces\":%zu,\"calibration\":\"%s\"}\n", n, eid_face_calibration_current()->id);
+	return 0;
+}

@@ -119,9 +119,11 @@ static eid_status enrol(eid_platform *p, const char *purl, eid_app *app, const c
 int cmd_bench_verify(int argc, char **argv)
 {
 	const char *usage = "eid bench verify [--requests N] [--clients C] [--level lightweight|full]\n"
-			    "                 [--register-photo F] [--photo F] [--models DIR]";
+			    "                 [--register-photo F] [--photo F] [--cohort DIR|none] [--models DIR]";
 	int total = 200, clients = 2;
-	const char *level = "lightweight", *reg_photo = NULL, *photo = NULL, *models = NULL;
+	const char *level = "lightweight", *reg_photo = NULL, *photo = NULL, *models = NULL,
+		   *cohort = NULL;
+	char cohort_buf[4096];
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (v && strcmp(a, "--requests") == 0)
@@ -136,6 +138,8 @@ int cmd_bench_verify(int argc, char **argv)
 			photo = argv[++i];
 		else if (v && strcmp(a, "--models") == 0)
 			models = argv[++i];
+		else if (v && strcmp(a, "--cohort") == 0)
+			cohort = argv[++i];
 		else
 			total = -1;
 		if (total < 1 || total > 1000000 || clients < 1 || clients > 256) {
@@ -183,6 +187,13 @@ int cmd_bench_verify(int argc, char **argv)
 		st = eid_file_read(photo, 1u << 24, &pic, &pic_len, &err);
 	if (!st)
 		st = cli_loopback_start(data, csv, models, NULL, 1, &s, &err);
+	/* the services as deployed: with the normalisation cohort when it is there */
+	if (!cohort)
+		cohort = cli_cohort_default(cohort_buf, sizeof(cohort_buf));
+	else if (strcmp(cohort, "none") == 0)
+		cohort = NULL;
+	if (!st && cohort)
+		st = cli_cohort_import(s.a, cohort, models, 2, NULL, &err);
 	if (!st)
 		st = eid_platform_add_rp(s.p, "bench", level, rp_id, secret, &err);
 	if (!st) {

@@ -267,10 +267,13 @@ done:
 int cmd_demo(int argc, char **argv)
 {
 	const char *usage =
-		"eid demo [--data DIR (must not exist)] [--photos DIR] [--models DIR] [--verbose]";
+		"eid demo [--data DIR (must not exist)] [--photos DIR] [--cohort DIR|none] [--models DIR] "
+		"[--verbose]\n  --cohort: the score-normalisation cohort (default: ../shared/faces/cohort "
+		"or $EID_SHARED/faces/cohort when there)";
 	int verbose = 0;
 	demo d = {.photos = "demo/photos"};
-	const char *data = NULL, *models = NULL;
+	const char *data = NULL, *models = NULL, *cohort = NULL;
+	char cohort_buf[4096];
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (i + 1 < argc && strcmp(a, "--data") == 0)
@@ -279,6 +282,8 @@ int cmd_demo(int argc, char **argv)
 			d.photos = argv[++i];
 		else if (i + 1 < argc && strcmp(a, "--models") == 0)
 			models = argv[++i];
+		else if (i + 1 < argc && strcmp(a, "--cohort") == 0)
+			cohort = argv[++i];
 		else if (strcmp(a, "--verbose") == 0)
 			verbose = 1;
 		else {
@@ -322,6 +327,25 @@ int cmd_demo(int argc, char **argv)
 		printf("\nThe authority imports its register (3 residents, photos from %s):\n",
 		       d.photos);
 		st = cli_loopback_start(data, csv, models, stdout, 3, &s, &err);
+	}
+	if (!cohort)
+		cohort = cli_cohort_default(cohort_buf, sizeof(cohort_buf));
+	else if (strcmp(cohort, "none") == 0)
+		cohort = NULL;
+	if (!st && cohort) {
+		size_t n = 0;
+		printf("\nThe authority takes its score-normalisation cohort from %s:\n", cohort);
+		fflush(stdout);
+		st = cli_cohort_import(s.a, cohort, models, 2, &n, &err);
+		if (!st)
+			printf("  %zu East-Asian faces: scores are normalised against them "
+			       "(calibration %s)\n",
+			       n, eid_face_calibration_current()->id);
+		else
+			cli_loopback_stop(&s);
+	} else if (!st) {
+		printf("\nNo score-normalisation cohort (give --cohort DIR): fused scores "
+		       "without it, with their own thresholds\n");
 	}
 	if (!st) {
 		snprintf(d.purl, sizeof(d.purl), "%s", eid_http_server_url(s.ps));

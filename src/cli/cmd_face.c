@@ -1,6 +1,7 @@
 /* eid face detect|embed|compare|eval|bench */
 #include <pthread.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ typedef struct face_cli {
 	const char *args[4096];
 	int nargs;
 	const char *root;
+	const char *cohort; /* --cohort DIR */
 } face_cli;
 
 /* Options and between min_args and max_args positional arguments; 2 (after
@@ -62,6 +64,8 @@ static int parse(face_cli *c, int argc, char **argv, const char *usage, int min_
 			c->root = argv[++i];
 		else if (strcmp(a, "--template") == 0)
 			c->with_template = 1;
+		else if (strcmp(a, "--cohort") == 0 && v)
+			c->cohort = argv[++i];
 		else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "unknown or incomplete option '%s'\nusage: %s\n", a, usage);
 			return 2;
@@ -89,6 +93,9 @@ static int start(face_cli *c)
 	}
 	return 0;
 }
+
+static int load_cohort(const eid_face_engine *fe, const char *dir, int threads,
+		       eid_face_cohort **out);
 
 static void stop(face_cli *c)
 {
@@ -224,7 +231,8 @@ int cmd_face_embed(int argc, char **argv)
 int cmd_face_compare(int argc, char **argv)
 {
 	face_cli c;
-	const char *usage = "eid face compare A B [--models DIR]";
+	const char *usage = "eid face compare A B [--cohort DIR] [--models DIR]\n"
+			    "  --cohort: the normalisation cohort the calibration was set with";
 	if (parse(&c, argc, argv, usage, 2, 2))
 		return 2;
 	int rc = 0;
@@ -235,6 +243,13 @@ int cmd_face_compare(int argc, char **argv)
 	eid_err err;
 	eid_status st = EID_E_NOMEM;
 	int bad = 0;
+	eid_face_cohort *cohort = NULL;
+	if (load_cohort(c.fe, c.cohort, c.threads, &cohort)) {
+		free(r);
+		free(t);
+		stop(&c);
+		return 1;
+	}
 	if (r && t) {
 		st = analyze_file_tpl(c.fc, c.args[0], &r[0], &t[0], &err);
 		if (!st) {
@@ -251,7 +266,7 @@ int cmd_face_compare(int argc, char **argv)
 		/* score: the reference pipeline's cosine; match: the calibrated
 		 * score the services decide with, and what it decides per level */
 		eid_face_scorer used;
-		const double m = eid_face_match(&t[0], &t[1], &used);
+		const double m = eid_face_match(&t[0], &t[1], cohort, &used);
 		printf("{\"a\":");
 		json_str(stdout, c.args[0]);
 		printf(",\"b\":");
@@ -267,69 +282,69 @@ int cmd_face_compare(int argc, char **argv)
 	}
 	free(r);
 	free(t);
+	eid_face_cohort_free(cohort);
 	stop(&c);
 	return rc;
 }
 
+
 /* --- eval ----------------------------------------------------------------- */
 
-typedef struct eval_item {
-	char *path; /* as written in the pairs file */
-	eid_face_template tpl;
-	int quality_ok; /* passes the capture quality checks */
-	eid_status st;
-	char msg[sizeof(((eid_err *)0)->msg)];
-} eval_item;
-
-typedef struct eval_work {
-	const eid_face_engine *fe;
-	eval_item *items;
-	int n;
-	const char *root;
-	pthread_mutex_t lock;
-	int next;
-} eval_work;
-
-static void *eval_worker(void *arg)
-{
-	eval_work *w = arg;
-	eid_face_ctx *fc;
-	eid_err err;
-	if (eid_face_ctx_new(w->fe, 1, &fc, &err))
-		return NULL;
-	eid_face_result *r = malloc(sizeof(*r));
-	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		int i = w->next++;
-		pthread_mutex_unlock(&w->lock);
-		if (i >= w->n || !r)
-			break;
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", w->root, w->items[i].path);
-		eval_item *it = &w->items[i];
-		it->st = analyze_file_tpl(fc, path, r, &it->tpl, &err);
-		if (it->st)
-			snprintf(it->msg, sizeof(it->msg), "%s", err.msg);
-		else
-			it->quality_ok = eid_face_quality_reasons(&r->quality, NULL, 0) == 0;
-	}
-	free(r);
-	eid_face_ctx_free(fc);
-	return NULL;
-}
-
-static int find_item(eval_item *items, int n, const char *path)
+static int find_name(char **names, int n, const char *path)
 {
 	for (int i = 0; i < n; i++)
-		if (strcmp(items[i].path, path) == 0)
+		if (strcmp(names[i], path) == 0)
 			return i;
 	return -1;
+}
+
+/* The normalisation cohort of dir (NULL: none), or an error message. */
+static int load_cohort(const eid_face_engine *fe, const char *dir, int threads,
+		       eid_face_cohort **out)
+{
+	*out = NULL;
+	if (!dir)
+		return 0;
+	eid_face_template *t;
+	size_t n;
+	char digest[65];
+	eid_err err;
+	eid_status st = eid_face_cohort_dir(fe, dir, threads, &t, &n, digest, &err);
+	const eid_face_calibration *cal = eid_face_calibration_current();
+	if (!st && (n != (size_t)cal->cohort_n || strcmp(digest, cal->cohort_digest) != 0))
+		st = eid_fail(&err, EID_E_INVALID_ARG,
+			      "cohort '%s' (%zu faces) is not the one calibration %s was set with",
+			      dir, n, cal->id);
+	if (!st)
+		st = eid_face_cohort_new(t, n, out, &err);
+	if (!st)
+		sodium_memzero(t, n * sizeof(*t));
+	free(t);
+	if (st) {
+		fprintf(stderr, "eid: %s (%s)\n", err.msg, eid_status_code(st));
+		return 1;
+	}
+	return 0;
+}
+
+/* --cohort DIR, or the cohort folder beside the pairs' root when it has one */
+static const char *cohort_dir(const face_cli *c, char *buf, size_t cap)
+{
+	if (c->cohort)
+		return strcmp(c->cohort, "none") == 0 ? NULL : c->cohort;
+	snprintf(buf, cap, "%s/../cohort/manifest.csv", c->root);
+	if (access(buf, R_OK) != 0)
+		return cli_cohort_default(buf, cap); /* ../shared/faces/cohort */
+	buf[strlen(buf) - strlen("/manifest.csv")] = 0;
+	return buf;
 }
 
 int cmd_face_eval(int argc, char **argv)
 {
 	face_cli c;
-	const char *usage = "eid face eval PAIRS.csv [--root DIR] [--threads T] [--models DIR]";
+	const char *usage = "eid face eval PAIRS.csv [--root DIR] [--cohort DIR|none] [--threads T] "
+			    "[--models DIR]\n  --cohort: the normalisation cohort (default: the "
+			    "cohort folder beside the root, else ../shared/faces/cohort, if there)";
 	if (parse(&c, argc, argv, usage, 1, 1))
 		return 2;
 	int rc = 0;
@@ -350,12 +365,14 @@ int cmd_face_eval(int argc, char **argv)
 		return 1;
 	}
 	int cap = 1024, n_items = 0, n_pairs = 0, pcap = 1024;
-	eval_item *items = calloc((size_t)cap, sizeof(*items));
+	char **names = calloc((size_t)cap, sizeof(*names));
 	int(*pairs)[3] = malloc((size_t)pcap * sizeof(*pairs));
+	eid_face_batch_item *items = NULL;
+	eid_face_cohort *cohort = NULL;
+	eid_face_engine *fe = NULL;
 	char line[8192];
 	int lineno = 0;
-	rc = 0;
-	while (items && pairs && fgets(line, sizeof(line), f)) {
+	while (names && pairs && fgets(line, sizeof(line), f)) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = 0;
 		if (!line[0] || (lineno == 1 && strncmp(line, "a,b,", 4) == 0))
@@ -382,17 +399,16 @@ int cmd_face_eval(int argc, char **argv)
 		}
 		const char *ab[2] = {a, b};
 		for (int k = 0; k < 2; k++) {
-			int idx = find_item(items, n_items, ab[k]);
+			int idx = find_name(names, n_items, ab[k]);
 			if (idx < 0) {
 				if (n_items == cap) {
 					cap *= 2;
-					void *ni = realloc(items, (size_t)cap * sizeof(*items));
-					if (!ni)
+					void *nn = realloc(names, (size_t)cap * sizeof(*names));
+					if (!nn)
 						break;
-					items = ni;
+					names = nn;
 				}
-				memset(&items[n_items], 0, sizeof(items[0]));
-				items[n_items].path = strdup(ab[k]);
+				names[n_items] = strdup(ab[k]);
 				idx = n_items++;
 			}
 			pairs[n_pairs][k] = idx;
@@ -400,61 +416,84 @@ int cmd_face_eval(int argc, char **argv)
 		pairs[n_pairs++][2] = s[0] == '1';
 	}
 	fclose(f);
-	if (rc || !items || !pairs || n_pairs == 0) {
+	if (rc || !names || !pairs || n_pairs == 0) {
 		if (!rc)
 			fprintf(stderr, "eid: '%s' holds no pairs\n", c.args[0]);
+		rc = rc ? rc : 1;
 		goto out;
 	}
-	eval_work w = {.items = items, .n = n_items, .root = c.root, .next = 0};
 	eid_err err;
-	eid_face_engine *fe;
 	eid_status st = eid_face_engine_load(c.models, &fe, &err);
 	if (st) {
 		fprintf(stderr, "eid: cannot start the face engine: %s\n", err.msg);
 		rc = 1;
 		goto out;
 	}
-	w.fe = fe;
-	pthread_mutex_init(&w.lock, NULL);
+	char cbuf[4200];
+	if (load_cohort(fe, cohort_dir(&c, cbuf, sizeof(cbuf)), c.threads, &cohort)) {
+		rc = 1;
+		goto out;
+	}
+	items = calloc((size_t)n_items, sizeof(*items));
+	for (int i = 0; items && i < n_items; i++) {
+		char *p = malloc(strlen(c.root) + strlen(names[i]) + 2);
+		if (p)
+			sprintf(p, "%s/%s", c.root, names[i]);
+		items[i].path = p;
+	}
+	if (!items) {
+		rc = 1;
+		goto out;
+	}
 	double t0 = eid_now_ms();
-	pthread_t th[64];
-	for (int i = 0; i < c.threads; i++)
-		pthread_create(&th[i], NULL, eval_worker, &w);
-	for (int i = 0; i < c.threads; i++)
-		pthread_join(th[i], NULL);
+	eid_face_batch(fe, items, (size_t)n_items, c.threads);
 	double elapsed = eid_now_ms() - t0;
-	pthread_mutex_destroy(&w.lock);
-	eid_face_engine_free(fe);
 
-	int fta = 0;
-	for (int i = 0; i < n_items; i++)
+	int fta = 0, quality_refused = 0;
+	for (int i = 0; i < n_items; i++) {
 		if (items[i].st) {
 			fta++;
-			fprintf(stderr, "eid: %s: %s (%s)\n", items[i].path, items[i].msg,
+			fprintf(stderr, "eid: %s: %s (%s)\n", names[i], items[i].msg,
 				eid_status_code(items[i].st));
 		}
-	int quality_refused = 0;
-	for (int i = 0; i < n_items; i++)
 		quality_refused += !items[i].st && !items[i].quality_ok;
+	}
 	double *gen = malloc((size_t)n_pairs * sizeof(double)),
 	       *imp = malloc((size_t)n_pairs * sizeof(double));
 	const eid_face_calibration *cal = eid_face_calibration_current();
 	printf("{\"pairs\":%d,\"images\":%d,\"failure_to_acquire\":%d,\"quality_refused\":%d,"
-	       "\"calibration\":\"%s\"",
-	       n_pairs, n_items, fta, quality_refused, cal->id);
-	/* the services' scorer first, then the reference pipeline's embedding
-	 * alone (the same ranking as its cosine, in calibrated units) */
-	static const eid_face_scorer scorers[2] = {EID_FACE_SCORER_FUSED, EID_FACE_SCORER_DLIB};
-	for (int k = 0; !rc && k < 2; k++) {
+	       "\"calibration\":\"%s\",\"cohort\":%zu",
+	       n_pairs, n_items, fta, quality_refused, cal->id, eid_face_cohort_size(cohort));
+	/* the services' scorer first (normalised when there is a cohort), then
+	 * the others; dlib alone ranks pairs as the reference pipeline's cosine */
+	eid_face_scorer scorers[3];
+	int ns = 0;
+	if (cohort)
+		scorers[ns++] = EID_FACE_SCORER_FUSED_NORM;
+	scorers[ns++] = EID_FACE_SCORER_FUSED;
+	scorers[ns++] = EID_FACE_SCORER_DLIB;
+	for (int k = 0; !rc && k < ns; k++) {
 		size_t ng = 0, ni = 0;
-		int skipped = 0;
+		int skipped = 0, fallback = 0;
 		for (int p = 0; gen && imp && p < n_pairs; p++) {
-			eval_item *x = &items[pairs[p][0]], *y = &items[pairs[p][1]];
+			eid_face_batch_item *x = &items[pairs[p][0]], *y = &items[pairs[p][1]];
 			if (x->st || y->st) {
 				skipped++;
 				continue;
 			}
-			double sc = eid_face_match_with(cal, scorers[k], &x->tpl, &y->tpl);
+			double sc;
+			if (scorers[k] == EID_FACE_SCORER_FUSED_NORM) {
+				/* as the services decide: fused where a face is outside
+				 * the cohort's domain, put on the normalised scale */
+				eid_face_scorer used;
+				sc = eid_face_match(&x->tpl, &y->tpl, cohort, &used);
+				if (used != EID_FACE_SCORER_FUSED_NORM) {
+					sc = eid_face_score_rescale(sc, used, EID_FACE_SCORER_FUSED_NORM);
+					fallback++;
+				}
+			} else {
+				sc = eid_face_match_with(cal, scorers[k], NULL, &x->tpl, &y->tpl);
+			}
 			if (pairs[p][2])
 				gen[ng++] = sc;
 			else
@@ -469,8 +508,10 @@ int cmd_face_eval(int argc, char **argv)
 			break;
 		}
 		if (k == 0)
-			printf(",\"genuine\":%zu,\"impostor\":%zu,\"pairs_skipped\":%d", ng, ni,
-			       skipped);
+			printf(",\"scorer\":\"%s\",\"genuine\":%zu,\"impostor\":%zu,\"pairs_skipped\":%d",
+			       eid_face_scorer_name(scorers[k]), ng, ni, skipped);
+		if (scorers[k] == EID_FACE_SCORER_FUSED_NORM)
+			printf(",\"pairs_outside_cohort_domain\":%d", fallback);
 		printf(",\"%s\":{\"eer\":%.4f,\"eer_threshold\":%.4f,\"tar_at_far_1e-2\":%.4f,"
 		       "\"threshold_far_1e-2\":%.4f,\"tar_at_far_1e-3\":%.4f,"
 		       "\"threshold_far_1e-3\":%.4f,\"levels\":{",
@@ -498,9 +539,16 @@ int cmd_face_eval(int argc, char **argv)
 	free(imp);
 out:
 	for (int i = 0; items && i < n_items; i++)
-		free(items[i].path);
+		free((char *)items[i].path);
+	if (items)
+		sodium_memzero(items, (size_t)n_items * sizeof(*items));
 	free(items);
+	for (int i = 0; names && i < n_items; i++)
+		free(names[i]);
+	free(names);
 	free(pairs);
+	eid_face_cohort_free(cohort);
+	eid_face_engine_free(fe);
 	return rc;
 }
 

@@ -26,6 +26,8 @@ static const struct cli_cmd commands[] = {
 	 "list | accept ID --reason R | reject ID --reason R: the held rows and their decisions"},
 	{"authority", "admin-token", cmd_authority_admin_token,
 	 "[--data DIR]: a new token for the admin console (printed once; replaces the old one)"},
+	{"authority", "cohort-import", cmd_authority_cohort_import,
+	 "COHORT_DIR [--data DIR]: the score-normalisation cohort the calibration was set with"},
 	{"platform", "add-rp", cmd_platform_add_rp,
 	 "--name N --level lightweight|full: register a relying party (credential printed once)"},
 	{"platform", "add-terminal", cmd_platform_add_terminal,

@@ -1,8 +1,14 @@
-/* Templates, the fused score and the calibrated thresholds (eid/face_match.h). */
+/* Templates, the three scorers and the calibrated thresholds (eid/face_match.h). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eid/face_match.h"
+
+struct eid_face_cohort {
+	size_t n;
+	eid_face_template *t;
+};
 
 static double cosine(const float *a, const float *b, int n)
 {
@@ -12,26 +18,166 @@ static double cosine(const float *a, const float *b, int n)
 	return s;
 }
 
-double eid_face_match_with(const eid_face_calibration *cal, eid_face_scorer scorer,
-			   const eid_face_template *a, const eid_face_template *b)
+eid_status eid_face_cohort_new(const eid_face_template *t, size_t n, eid_face_cohort **out,
+			       eid_err *err)
 {
+	*out = NULL;
+	const size_t k = (size_t)eid_face_calibration_current()->cohort_k;
+	if (!t || n < k)
+		return eid_fail(err, EID_E_INVALID_ARG,
+				"a normalisation cohort needs at least %zu faces, not %zu", k, n);
+	for (size_t i = 0; i < n; i++)
+		if (!t[i].has_faceres)
+			return eid_fail(err, EID_E_INVALID_ARG,
+					"cohort template %zu has no faceres descriptor", i);
+	eid_face_cohort *c = calloc(1, sizeof(*c));
+	if (c)
+		c->t = malloc(n * sizeof(*c->t));
+	if (!c || !c->t) {
+		free(c);
+		return eid_fail(err, EID_E_NOMEM, "out of memory for a cohort of %zu", n);
+	}
+	memcpy(c->t, t, n * sizeof(*t));
+	c->n = n;
+	*out = c;
+	return EID_OK;
+}
+
+void eid_face_cohort_free(eid_face_cohort *c)
+{
+	if (!c)
+		return;
+	free(c->t);
+	free(c);
+}
+
+size_t eid_face_cohort_size(const eid_face_cohort *c)
+{
+	return c ? c->n : 0;
+}
+
+/* Mean and standard deviation (of the population) of the k highest cosines
+ * of t against the cohort, for dlib (0) and faceres (1). */
+typedef struct norm_stats {
+	double mean[2], sd[2];
+} norm_stats;
+
+static void cohort_stats(const eid_face_cohort *c, size_t k, const eid_face_template *t,
+			 norm_stats *out)
+{
+	double top[2][256]; /* descending; k <= 256 */
+	if (k > 256)
+		k = 256;
+	size_t have = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const double s[2] = {cosine(t->dlib, c->t[i].dlib, EID_FACE_EMBEDDING_DIM),
+				     cosine(t->faceres, c->t[i].faceres, EID_FACE_RES_DIM)};
+		for (int e = 0; e < 2; e++) {
+			/* insert into the first `have` (or k) kept values */
+			size_t j = have < k ? have : k - 1;
+			if (have >= k && s[e] <= top[e][k - 1])
+				continue;
+			while (j > 0 && top[e][j - 1] < s[e]) {
+				top[e][j] = top[e][j - 1];
+				j--;
+			}
+			top[e][j] = s[e];
+		}
+		if (have < k)
+			have++;
+	}
+	for (int e = 0; e < 2; e++) {
+		double m = 0, v = 0;
+		for (size_t j = 0; j < have; j++)
+			m += top[e][j];
+		m /= (double)have;
+		for (size_t j = 0; j < have; j++)
+			v += (top[e][j] - m) * (top[e][j] - m);
+		out->mean[e] = m;
+		out->sd[e] = fmax(sqrt(v / (double)have), 1e-9); /* a cohort of one face repeated */
+	}
+}
+
+static double norm_score(const eid_face_calibration *cal, const eid_face_template *a,
+			 const norm_stats *na, const eid_face_template *b, const norm_stats *nb)
+{
+	const double cd = cosine(a->dlib, b->dlib, EID_FACE_EMBEDDING_DIM),
+		     cr = cosine(a->faceres, b->faceres, EID_FACE_RES_DIM);
+	const double sd = 0.5 * ((cd - na->mean[0]) / na->sd[0] + (cd - nb->mean[0]) / nb->sd[0]),
+		     sr = 0.5 * ((cr - na->mean[1]) / na->sd[1] + (cr - nb->mean[1]) / nb->sd[1]);
+	const double w = cal->weight[EID_FACE_SCORER_FUSED_NORM];
+	return w * sd + (1.0 - w) * sr;
+}
+
+double eid_face_match_with(const eid_face_calibration *cal, eid_face_scorer scorer,
+			   const eid_face_cohort *cohort, const eid_face_template *a,
+			   const eid_face_template *b)
+{
+	if (scorer == EID_FACE_SCORER_FUSED_NORM) {
+		norm_stats na, nb;
+		cohort_stats(cohort, (size_t)cal->cohort_k, a, &na);
+		cohort_stats(cohort, (size_t)cal->cohort_k, b, &nb);
+		return norm_score(cal, a, &na, b, &nb);
+	}
 	const double zd =
 		(cosine(a->dlib, b->dlib, EID_FACE_EMBEDDING_DIM) - cal->dlib_mean) / cal->dlib_sd;
 	if (scorer == EID_FACE_SCORER_DLIB)
 		return zd;
 	const double zr = (cosine(a->faceres, b->faceres, EID_FACE_RES_DIM) - cal->faceres_mean) /
 			  cal->faceres_sd;
-	return cal->weight * zd + (1.0 - cal->weight) * zr;
+	const double w = cal->weight[EID_FACE_SCORER_FUSED];
+	return w * zd + (1.0 - w) * zr;
+}
+
+/* in the cohort's domain: its K best cohort cosines are like a population face's */
+static int in_domain(const eid_face_calibration *cal, const norm_stats *s)
+{
+	return s->mean[0] >= cal->cohort_gate[0] && s->mean[1] >= cal->cohort_gate[1];
+}
+
+double eid_face_match_gallery(const eid_face_template *probe, const eid_face_template *const *gallery,
+			      size_t n, const eid_face_cohort *cohort, eid_face_scorer *used)
+{
+	const eid_face_calibration *cal = eid_face_calibration_current();
+	int fused = probe->has_faceres;
+	for (size_t i = 0; i < n; i++)
+		fused = fused && gallery[i]->has_faceres;
+	eid_face_scorer s = !fused ? EID_FACE_SCORER_DLIB
+			    : cohort ? EID_FACE_SCORER_FUSED_NORM
+				     : EID_FACE_SCORER_FUSED;
+	if (!n) {
+		if (used)
+			*used = s;
+		return -INFINITY;
+	}
+	double sum = 0;
+	if (s == EID_FACE_SCORER_FUSED_NORM) { /* each template's cohort scores once */
+		norm_stats np, ng[8];
+		const size_t k = (size_t)cal->cohort_k;
+		cohort_stats(cohort, k, probe, &np);
+		int ok = n <= 8 && in_domain(cal, &np);
+		for (size_t i = 0; ok && i < n; i++) {
+			cohort_stats(cohort, k, gallery[i], &ng[i]);
+			ok = in_domain(cal, &ng[i]);
+		}
+		for (size_t i = 0; ok && i < n; i++)
+			sum += norm_score(cal, probe, &np, gallery[i], &ng[i]);
+		if (!ok)
+			s = EID_FACE_SCORER_FUSED;
+	}
+	if (s != EID_FACE_SCORER_FUSED_NORM)
+		for (size_t i = 0; i < n; i++)
+			sum += eid_face_match_with(cal, s, NULL, probe, gallery[i]);
+	if (used)
+		*used = s;
+	return sum / (double)n;
 }
 
 double eid_face_match(const eid_face_template *a, const eid_face_template *b,
-		      eid_face_scorer *used)
+		      const eid_face_cohort *cohort, eid_face_scorer *used)
 {
-	const eid_face_scorer s = a->has_faceres && b->has_faceres ? EID_FACE_SCORER_FUSED
-								  : EID_FACE_SCORER_DLIB;
-	if (used)
-		*used = s;
-	return eid_face_match_with(eid_face_calibration_current(), s, a, b);
+	const eid_face_template *g[1] = {b};
+	return eid_face_match_gallery(a, g, 1, cohort, used);
 }
 
 double eid_face_threshold(eid_face_level level, eid_face_scorer scorer)
@@ -46,7 +192,9 @@ const char *eid_face_level_name(eid_face_level level)
 
 const char *eid_face_scorer_name(eid_face_scorer scorer)
 {
-	return scorer == EID_FACE_SCORER_FUSED ? "fused" : "dlib";
+	return scorer == EID_FACE_SCORER_FUSED_NORM ? "fused_norm"
+	       : scorer == EID_FACE_SCORER_FUSED    ? "fused"
+						    : "dlib";
 }
 
 eid_status eid_face_template_make(eid_face_ctx *fc, const eid_image *img,
@@ -116,17 +264,12 @@ eid_status eid_face_template_unpack(const uint8_t *in, size_t n, eid_face_templa
 	return EID_OK;
 }
 
-double eid_face_match_gallery(const eid_face_template *probe, const eid_face_template *const *gallery,
-			      size_t n, eid_face_scorer *used)
+
+double eid_face_score_rescale(double score, eid_face_scorer from, eid_face_scorer to)
 {
-	eid_face_scorer s = probe->has_faceres ? EID_FACE_SCORER_FUSED : EID_FACE_SCORER_DLIB;
-	for (size_t i = 0; i < n; i++)
-		if (!gallery[i]->has_faceres)
-			s = EID_FACE_SCORER_DLIB;
-	if (used)
-		*used = s;
-	double sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum += eid_face_match_with(eid_face_calibration_current(), s, probe, gallery[i]);
-	return n ? sum / (double)n : -INFINITY;
+	const double *f = eid_face_calibration_current()->threshold[from],
+		     *t = eid_face_calibration_current()->threshold[to];
+	const double slope = (t[EID_FACE_LEVEL_FULL] - t[EID_FACE_LEVEL_LIGHTWEIGHT]) /
+			     (f[EID_FACE_LEVEL_FULL] - f[EID_FACE_LEVEL_LIGHTWEIGHT]);
+	return t[EID_FACE_LEVEL_LIGHTWEIGHT] + (score - f[EID_FACE_LEVEL_LIGHTWEIGHT]) * slope;
 }

@@ -23,6 +23,8 @@ eid_status eid_authority_open(const char *data_dir, eid_authority **out, eid_err
 	if (!a)
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	pthread_mutex_init(&a->face_lock, NULL);
+	pthread_mutex_init(&a->cohort_lock, NULL);
+	snprintf(a->dir, sizeof(a->dir), "%s", dir);
 	pthread_cond_init(&a->face_free, NULL);
 	const long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	a->face_max = cores < 1 ? 1 : cores > SVC_FACE_CTX_MAX ? SVC_FACE_CTX_MAX : (int)cores;
@@ -47,6 +49,8 @@ void eid_authority_close(eid_authority *a)
 	if (!a)
 		return;
 	svc_dedup_free(a->dedup);
+	svc_cohort_free(a);
+	pthread_mutex_destroy(&a->cohort_lock);
 	eid_store_close(a->store);
 	for (int i = 0; i < a->face_n; i++)
 		eid_face_ctx_free(a->face_ctx[i]);

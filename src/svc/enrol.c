@@ -146,8 +146,11 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	json_decref(cap);
 	json_decref(claim);
 	eid_face_scorer used = EID_FACE_SCORER_DLIB;
-	const double score = st ? 0 : eid_face_match(&tpl[1], &tpl[0], &used);
+	const double score = st ? 0 : eid_face_match(&tpl[1], &tpl[0], svc_cohort(a), &used);
 	const eid_face_level level = full ? EID_FACE_LEVEL_FULL : EID_FACE_LEVEL_LIGHTWEIGHT;
+	if (!st)
+		svc_log_decision("enrol", used, level, 1,
+				 score < eid_face_threshold(level, used) ? "no_match" : NULL);
 	if (!st && score < eid_face_threshold(level, used)) {
 		st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
 		/* the refusal stands even if its audit row cannot be written */

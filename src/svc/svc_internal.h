@@ -12,6 +12,7 @@
 #include "eid/svc.h"
 
 #define SVC_FACE_CTX_MAX 16
+#define SVC_COHORT_RETIRED 8 /* cohorts replaced while serving, freed at close */
 
 struct eid_authority {
 	eid_key *signing, *sealing, *pseudonym, *kek, *idhash;
@@ -26,9 +27,24 @@ struct eid_authority {
 	pthread_mutex_t face_lock;
 	pthread_cond_t face_free;
 	struct svc_dedup *dedup; /* the 1:N gallery, built on first use (dedup.c) */
+	char dir[4096]; /* <data>/authority */
+	/* the score-normalisation cohort (cohort.c), loaded on first use */
+	pthread_mutex_t cohort_lock;
+	eid_face_cohort *cohort;
+	int cohort_loaded;
+	eid_face_cohort *cohort_retired[SVC_COHORT_RETIRED];
+	int cohort_retired_n;
 };
 
 void svc_dedup_free(struct svc_dedup *d);
+/* The normalisation cohort when it is the calibration's, else NULL (the
+ * fused scorer then decides). Loaded from the data directory on first use. */
+const eid_face_cohort *svc_cohort(eid_authority *a);
+/* One line per face decision: the scorer, calibration and level it used,
+ * never the score or anything of the face. */
+void svc_log_decision(const char *flow, eid_face_scorer scorer, eid_face_level level,
+		      size_t templates, const char *why);
+void svc_cohort_free(eid_authority *a);
 
 /* The platform (platform.c; oidc.c is its OpenID provider). */
 struct eid_platform {

@@ -69,9 +69,10 @@ const char *svc_face_check(eid_authority *a, const char *person, const char *car
 	const char *why = NULL;
 	if (!*st) {
 		eid_face_scorer used;
-		const double score = eid_face_match_gallery(probe, gallery, n, &used);
+		const double score = eid_face_match_gallery(probe, gallery, n, svc_cohort(a), &used);
 		if (score < eid_face_threshold(level, used))
 			why = "no_match";
+		svc_log_decision("verify", used, level, n, why);
 	}
 	sodium_memzero(ref, 2 * sizeof(*ref));
 	free(ref);
