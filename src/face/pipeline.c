@@ -378,10 +378,9 @@ eid_status eid_face_passive(eid_face_ctx *fc, float *real_out, float *live_out, 
 	return EID_OK;
 }
 
-/* faceres was trained on VGGFace2-style input: BGR with the per-channel means
- * of that set subtracted. Measured on the dev set (docs/calibration.md): this
- * input on the aligned chip gives 4.9% EER where Human's own crop and scaling
- * gives 10.4%. */
+/* faceres takes VGGFace2-style input: BGR with that set's channel means
+ * subtracted. On the aligned chip this gives 4.9% EER on the dev set where
+ * RGB 0-255, as Human feeds it, gives 8.6% (docs/calibration.md). */
 static const float faceres_mean_bgr[3] = {91.4953f, 103.8827f, 131.0912f};
 
 eid_status eid_face_embed_faceres(eid_face_ctx *fc, const eid_image *img,

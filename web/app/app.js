@@ -52,8 +52,11 @@ async function view(id, cam) {
 function showRefusal(r, camId) {
   const code = r.body && r.body.error && r.body.error.code;
   const message = (r.body && r.body.error && r.body.error.message) || '';
+  // a capture too poor to decide on: "take another photo: too_bright, pose_yaw"
+  const retake = code === 'poor_quality' && message.split(':').pop().split(',').map((s) => s.trim());
   const advice = message.includes('liveness_')
       ? 'The movements were not recognised: follow the instructions on the screen and try again.'
+      : retake ? (adviceFor(retake[0]) || message) + ' Then take the photo again.'
       : adviceFor(code) || (code === 'denied' ? adviceFor('no_match') : null);
   if (advice && camId) $('#' + camId + '-error').textContent = advice;
   else eid.status(appStatus, eid.errorText(r), 'bad');
@@ -173,7 +176,7 @@ $('#verify-form').addEventListener('submit', (ev) => {
     const body = await eid.sealAndSign(device.privateKey, ad, capture);
     pass.value = '';
     const r = await eid.call('POST', `/v1/requests/${encodeURIComponent(request.sid)}`, body);
-    if (r.status !== 201) { showRefusal(r, null); return; }
+    if (r.status !== 201) { showRefusal(r, r.status === 422 ? 'verify-cam' : null); return; }
     const check = await eid.verifyAuthority(r.body);
     history.replaceState(null, '', '/app');
     if (!check.ok) return outcome('Not verified', 'bad', 'The answer is not signed by the authority: ' + check.reason);
