@@ -1,25 +1,26 @@
 // The face-verification calibration for the population the system serves
-// (docs/calibration.md): score normalisation constants, the fusion weight,
-// thresholds per assurance level, and the measurements behind each choice.
+// (docs/calibration.md): normalisation constants, fusion weights, the cohort's
+// domain gate, thresholds per scorer and assurance level, and the
+// measurements behind each choice.
 //
 //   node tools/face-calibrate.mjs [--shared ../shared] [--eid build/eid]
 //        [--out src/face/calibration.json] [--cache build/calibration]
 //
 // It runs `eid face embed --template` over ../shared/faces/dev (labelled,
 // mostly East Asian) and ../shared/faces/cohort (581 East-Asian faces, one per
-// person), then:
-//  1. z-normalisation: each embedder's impostor cosine mean and standard
-//     deviation over every cohort pair;
-//  2. fusion weight: chosen by 5-fold cross-validation over dev *people*
-//     (never pairs): on the training people, the weight with the highest TAR
-//     at FAR 1e-3; reported on the held-out people only;
+// person), splits the cohort into A (the normalisation cohort the authority
+// keeps) and B (impostors for calibration only), then:
+//  1. z-normalisation constants from A's pairs; each face's K best cosines
+//     against A (adaptive score normalisation) and the domain gate;
+//  2. fusion weights by 5-fold cross-validation over dev *people* (never
+//     pairs), reported on the held-out people only;
 //  3. thresholds: for each level's target FAR, the lowest four-decimal score
-//     whose FAR is at most the target on all the East-Asian impostor pairs we
-//     have (cohort pairs, dev cross-person pairs, dev x cohort) and on each of
-//     the three sources large enough to measure it;
+//     whose FAR is at most the target on all the East-Asian impostor pairs
+//     (B's pairs, dev cross-person pairs, dev x B) and on each of the three
+//     sources large enough to measure it;
 //  4. an ablation table of what was tried, on one fixed impostor pool.
 // Writes the calibration JSON (the C build's numbers must equal it:
-// tests/face/test_calibration.c) and prints the tables as Markdown.
+// tests/face/test_match.c) and prints the tables as Markdown.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

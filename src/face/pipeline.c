@@ -256,6 +256,20 @@ static void l2_normalise(float *v, int n)
 		v[i] *= inv;
 }
 
+/* out = L2(L2(a) + L2(b)) for the two rows a, b of a batch-of-two output:
+ * how the reference averages a chip's embedding with its mirror's. */
+static void mirror_average(const float *two, int dim, float *out)
+{
+	float b[EID_FACE_RES_DIM];
+	memcpy(out, two, (size_t)dim * sizeof(float));
+	memcpy(b, two + dim, (size_t)dim * sizeof(float));
+	l2_normalise(out, dim);
+	l2_normalise(b, dim);
+	for (int i = 0; i < dim; i++)
+		out[i] += b[i];
+	l2_normalise(out, dim);
+}
+
 /* The chip and its mirror run as one batch of two: the late layers of the
  * ResNet are bound by reading their weights, which a batch reads once. */
 static eid_status embed(eid_face_ctx *fc, const float *chip, float *emb, eid_err *err)
@@ -270,14 +284,7 @@ static eid_status embed(eid_face_ctx *fc, const float *chip, float *emb, eid_err
 	eid_tensor_view v = eid_session_output(fc->embed, 0);
 	if (v.count != 2 * EID_FACE_EMBEDDING_DIM)
 		return eid_fail(err, EID_E_BACKEND, "embedding has %zu values", v.count);
-	float e2[EID_FACE_EMBEDDING_DIM];
-	memcpy(emb, v.data, sizeof(e2));
-	memcpy(e2, v.data + EID_FACE_EMBEDDING_DIM, sizeof(e2));
-	l2_normalise(emb, EID_FACE_EMBEDDING_DIM);
-	l2_normalise(e2, EID_FACE_EMBEDDING_DIM);
-	for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++)
-		emb[i] += e2[i];
-	l2_normalise(emb, EID_FACE_EMBEDDING_DIM);
+	mirror_average(v.data, EID_FACE_EMBEDDING_DIM, emb);
 	return EID_OK;
 }
 
@@ -413,13 +420,6 @@ eid_status eid_face_embed_faceres(eid_face_ctx *fc, const eid_image *img,
 	eid_tensor_view v = eid_session_output(fc->res, (size_t)fc->fe->res_out);
 	if (v.count != 2 * EID_FACE_RES_DIM)
 		return eid_fail(err, EID_E_BACKEND, "faceres descriptor has %zu values", v.count);
-	float e2[EID_FACE_RES_DIM];
-	memcpy(out, v.data, sizeof(e2));
-	memcpy(e2, v.data + EID_FACE_RES_DIM, sizeof(e2));
-	l2_normalise(out, EID_FACE_RES_DIM);
-	l2_normalise(e2, EID_FACE_RES_DIM);
-	for (int i = 0; i < EID_FACE_RES_DIM; i++)
-		out[i] += e2[i];
-	l2_normalise(out, EID_FACE_RES_DIM);
+	mirror_average(v.data, EID_FACE_RES_DIM, out);
 	return EID_OK;
 }

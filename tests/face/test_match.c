@@ -160,18 +160,24 @@ static void plain_stats(const eid_face_template *t, const eid_face_template *co,
 	free(v);
 }
 
-static void random_template(eid_face_template *t, unsigned *seed)
+/* both embeddings to unit length */
+static void unit_template(eid_face_template *t)
 {
-	for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++)
-		t->dlib[i] = (float)rand_r(seed) / RAND_MAX - 0.5f;
-	for (int i = 0; i < EID_FACE_RES_DIM; i++)
-		t->faceres[i] = (float)rand_r(seed) / RAND_MAX;
 	const double nd = norm(t->dlib, EID_FACE_EMBEDDING_DIM), nr = norm(t->faceres, EID_FACE_RES_DIM);
 	for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++)
 		t->dlib[i] = (float)(t->dlib[i] / nd);
 	for (int i = 0; i < EID_FACE_RES_DIM; i++)
 		t->faceres[i] = (float)(t->faceres[i] / nr);
 	t->has_faceres = 1;
+}
+
+static void random_template(eid_face_template *t, unsigned *seed)
+{
+	for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++)
+		t->dlib[i] = (float)rand_r(seed) / RAND_MAX - 0.5f;
+	for (int i = 0; i < EID_FACE_RES_DIM; i++)
+		t->faceres[i] = (float)rand_r(seed) / RAND_MAX;
+	unit_template(t);
 }
 
 /* a template near base: cosines with base's other neighbours about 0.95 */
@@ -181,12 +187,7 @@ static void near_template(const eid_face_template *base, eid_face_template *t, u
 		t->dlib[i] = base->dlib[i] + 0.03f * ((float)rand_r(seed) / RAND_MAX - 0.5f);
 	for (int i = 0; i < EID_FACE_RES_DIM; i++)
 		t->faceres[i] = base->faceres[i] + 0.02f * ((float)rand_r(seed) / RAND_MAX);
-	const double nd = norm(t->dlib, EID_FACE_EMBEDDING_DIM), nr = norm(t->faceres, EID_FACE_RES_DIM);
-	for (int i = 0; i < EID_FACE_EMBEDDING_DIM; i++)
-		t->dlib[i] = (float)(t->dlib[i] / nd);
-	for (int i = 0; i < EID_FACE_RES_DIM; i++)
-		t->faceres[i] = (float)(t->faceres[i] / nr);
-	t->has_faceres = 1;
+	unit_template(t);
 }
 
 /* adaptive score normalisation against its definition; the domain gate */
