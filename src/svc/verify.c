@@ -164,6 +164,8 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		st = eid_store_nonce_use(a->store, once, q->exp_ms, err);
 	if (st) {
 		json_decref(cap);
+		if (probe)
+			sodium_memzero(probe, sizeof(*probe));
 		free(probe);
 		return st;
 	}

@@ -132,6 +132,10 @@ static void test_setup(void)
 	eid_import_counts c;
 	REQUIRE(eid_authority_import(auth, csv, "models", NULL, &c, &err) == EID_OK);
 	REQUIRE(c.imported == 2);
+	/* a damaged normalisation cohort: decisions go on with the fused scorer */
+	char cohort[128];
+	snprintf(cohort, sizeof(cohort), "%s/authority/cohort.bin", data);
+	REQUIRE(eid_file_write(cohort, "EFC1 not a cohort", 17, 0600, &err) == EID_OK);
 	REQUIRE(eid_platform_open(data, "http://127.0.0.1:9", &plat, &err) == EID_OK);
 	eid_http_config acfg = {.name = "authority", .quiet = 1};
 	REQUIRE(eid_api_authority_start(auth, eid_platform_signing_key(plat), &acfg, &as, &err) ==
@@ -154,6 +158,7 @@ static void test_enrol_and_card(void)
 	CHECK(strcmp(json_string_value(json_object_get(card, "level")), "lightweight") == 0);
 	CHECK(strcmp(json_string_value(json_object_get(card, "device_kid")),
 		     eid_key_id(device)) == 0);
+	CHECK(svc_cohort(auth) == NULL); /* the damaged cohort file was set aside */
 	snprintf(card_id, sizeof(card_id), "%s", json_string_value(json_object_get(card, "card_id")));
 	/* the card is the authority's: its published signing key verifies it */
 	json_t *keys = call(ps, "GET", "/v1/keys", NULL, &status);
