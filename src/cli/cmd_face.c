@@ -507,9 +507,14 @@ int cmd_face_eval(int argc, char **argv)
 			rc = 1;
 			break;
 		}
-		if (k == 0)
-			printf(",\"scorer\":\"%s\",\"genuine\":%zu,\"impostor\":%zu,\"pairs_skipped\":%d",
-			       eid_face_scorer_name(scorers[k]), ng, ni, skipped);
+		if (k == 0) /* the headline: the services' scorer, at the top level */
+			printf(",\"scorer\":\"%s\",\"genuine\":%zu,\"impostor\":%zu,\"pairs_skipped\":%d,"
+			       "\"eer\":%.4f,\"eer_threshold\":%.4f,\"tar_at_far_1e-2\":%.4f,"
+			       "\"threshold_far_1e-2\":%.4f,\"tar_at_far_1e-3\":%.4f,"
+			       "\"threshold_far_1e-3\":%.4f",
+			       eid_face_scorer_name(scorers[k]), ng, ni, skipped, m.eer, m.eer_threshold,
+			       m.at_far_1e2.tar, m.at_far_1e2.threshold, m.at_far_1e3.tar,
+			       m.at_far_1e3.threshold);
 		if (scorers[k] == EID_FACE_SCORER_FUSED_NORM)
 			printf(",\"pairs_outside_cohort_domain\":%d", fallback);
 		printf(",\"%s\":{\"eer\":%.4f,\"eer_threshold\":%.4f,\"tar_at_far_1e-2\":%.4f,"
