@@ -9,28 +9,42 @@
 #include "eid/admin.h"
 #include "eid/svc.h"
 
-int cmd_authority_import(int argc, char **argv)
+/* FILE-or-DIR [--data DIR] [--models DIR] [--threads T] (threads NULL: no
+ * --threads option): 0, or 2 after printing the usage */
+static int parse_input_args(int argc, char **argv, const char *usage, const char **data,
+			    const char **models, int *threads, const char **input)
 {
-	const char *usage = "eid authority import FILE.csv [--data DIR] [--models DIR]";
-	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data", *models = NULL,
-		   *csv = NULL;
+	*data = getenv("EID_DATA") ? getenv("EID_DATA") : "data";
+	*models = NULL;
+	*input = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--data") == 0 && v)
-			data = argv[++i];
+			*data = argv[++i];
 		else if (strcmp(a, "--models") == 0 && v)
-			models = argv[++i];
-		else if (a[0] != '-' && !csv)
-			csv = a;
+			*models = argv[++i];
+		else if (threads && strcmp(a, "--threads") == 0 && v && atoi(v) >= 1 && atoi(v) <= 64)
+			*threads = atoi(argv[++i]);
+		else if (a[0] != '-' && !*input)
+			*input = a;
 		else {
-			fprintf(stderr, "eid authority import: bad option '%s'\nusage: %s\n", a, usage);
+			fprintf(stderr, "bad option '%s'\nusage: %s\n", a, usage);
 			return 2;
 		}
 	}
-	if (!csv) {
+	if (!*input) {
 		fprintf(stderr, "usage: %s\n", usage);
 		return 2;
 	}
+	return 0;
+}
+
+int cmd_authority_import(int argc, char **argv)
+{
+	const char *usage = "eid authority import FILE.csv [--data DIR] [--models DIR]";
+	const char *data, *models, *csv;
+	if (parse_input_args(argc, argv, usage, &data, &models, NULL, &csv))
+		return 2;
 	eid_err err;
 	eid_authority *auth;
 	eid_status st = eid_authority_open(data, &auth, &err);
@@ -222,29 +236,10 @@ int cmd_authority_cohort_import(int argc, char **argv)
 {
 	const char *usage = "eid authority cohort-import COHORT_DIR [--data DIR] [--models DIR] "
 			    "[--threads T]";
-	const char *data = getenv("EID_DATA") ? getenv("EID_DATA") : "data", *models = NULL,
-		   *dir = NULL;
+	const char *data, *models, *dir;
 	int threads = 2;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--data") == 0 && v)
-			data = argv[++i];
-		else if (strcmp(a, "--models") == 0 && v)
-			models = argv[++i];
-		else if (strcmp(a, "--threads") == 0 && v && atoi(v) >= 1 && atoi(v) <= 64)
-			threads = atoi(argv[++i]);
-		else if (a[0] != '-' && !dir)
-			dir = a;
-		else {
-			fprintf(stderr, "eid authority cohort-import: bad option '%s'\nusage: %s\n", a,
-				usage);
-			return 2;
-		}
-	}
-	if (!dir) {
-		fprintf(stderr, "usage: %s\n", usage);
+	if (parse_input_args(argc, argv, usage, &data, &models, &threads, &dir))
 		return 2;
-	}
 	eid_err err;
 	eid_authority *auth;
 	size_t n = 0;
