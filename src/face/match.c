@@ -56,12 +56,13 @@ size_t eid_face_cohort_size(const eid_face_cohort *c)
 	return c ? c->n : 0;
 }
 
-/* Mean and standard deviation (of the population) of the k highest cosines
- * of t against the cohort, for dlib (0) and faceres (1). */
+/* A template's normalisation statistics: for dlib (0) and faceres (1). */
 typedef struct norm_stats {
 	double mean[2], sd[2];
 } norm_stats;
 
+/* Mean and standard deviation (of the population) of the k highest cosines
+ * of t against the cohort. */
 static void cohort_stats(const eid_face_cohort *c, size_t k, const eid_face_template *t,
 			 norm_stats *out)
 {
