@@ -3,37 +3,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "eid/crypto.h"
 #include "test.h"
+#include "tmpdir.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[64];
-
-static void path_in(char *out, size_t cap, const char *name)
-{
-	snprintf(out, cap, "%s/%s", dir, name);
-}
-
-static void put_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	unlink(path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	REQUIRE(fd >= 0);
-	REQUIRE(write(fd, data, len) == (ssize_t)len);
-	REQUIRE(fchmod(fd, mode) == 0);
-	close(fd);
-}
-
-static size_t get_file(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	REQUIRE(f);
-	size_t n = fread(buf, 1, cap - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	return n;
-}
 
 /* 1 if msg contains any 8 consecutive characters of secret. */
 static int leaks(const char *msg, const char *secret)
@@ -231,9 +206,7 @@ static void test_refuse_truncated_and_garbled(void)
 
 static void test_setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/eid-keyfile-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	REQUIRE(mkdtemp(dir) != NULL);
+	tmpdir_make("eid-keyfile");
 }
 
 static void test_cleanup(void)
@@ -241,12 +214,7 @@ static void test_cleanup(void)
 	static const char *const names[] = {"ed25519",   "x25519",   "kek",        "pairwise",
 					    "keep.key",  "link.key", "target.key", "open.key",
 					    "typed.key", "good.key", "bad.key"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		char p[128];
-		path_in(p, sizeof p, names[i]);
-		unlink(p);
-	}
-	CHECK(rmdir(dir) == 0);
+	tmpdir_remove(names, sizeof names / sizeof names[0]);
 }
 
 TEST_MAIN(test_setup, test_write_mode_and_round_trip, test_refuse_overwrite, test_refuse_readable,

@@ -18,6 +18,7 @@
 
 #include "eid/crypto.h"
 #include "test.h"
+#include "tmpdir.h"
 
 /* RFC 7515 appendix A.3: the ES256 example key and JWS. */
 #define A3_X "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"
@@ -43,7 +44,6 @@ static const uint8_t P256_N[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x0
 				   0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
 				   0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
 
-static char dir[64];
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -171,31 +171,6 @@ static eid_status verify(const char *jwt, const json_t *jwk, eid_err *err)
 	json_decref(h);
 	json_decref(c);
 	return st;
-}
-
-static void path_in(char *out, size_t cap, const char *name)
-{
-	snprintf(out, cap, "%s/%s", dir, name);
-}
-
-static void put_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	unlink(path);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	REQUIRE(fd >= 0);
-	REQUIRE(write(fd, data, len) == (ssize_t)len);
-	REQUIRE(fchmod(fd, mode) == 0);
-	close(fd);
-}
-
-static size_t get_file(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	REQUIRE(f);
-	size_t n = fread(buf, 1, cap - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	return n;
 }
 
 /* ---- ES256 keys, sign and verify ---------------------------------------------- */
@@ -1067,21 +1042,14 @@ static void test_random_token(void)
 
 static void test_setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/eid-jose-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	REQUIRE(mkdtemp(dir) != NULL);
+	tmpdir_make("eid-jose");
 }
 
 static void test_cleanup(void)
 {
 	static const char *const names[] = {"op.key",	    "refuse.key",  "link.key",
 					    "dangling.key", "garbled.key", "a3.key"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		char p[128];
-		path_in(p, sizeof p, names[i]);
-		unlink(p);
-	}
-	CHECK(rmdir(dir) == 0);
+	tmpdir_remove(names, sizeof names / sizeof names[0]);
 }
 
 TEST_MAIN(test_setup, test_sign_verify_round_trip, test_public_jwk_shape, test_key_file_round_trip,
