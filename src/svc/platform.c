@@ -207,6 +207,33 @@ eid_status eid_platform_rp_auth(eid_platform *p, const char *credential,
 	return EID_OK;
 }
 
+/* A QR payload: payload (consumed) signed with the platform's key, as
+ * base64url of its canonical JSON in *qr_out (caller frees). */
+static eid_status signed_qr(eid_platform *p, json_t *payload, char **qr_out, eid_err *err)
+{
+	*qr_out = NULL;
+	if (!payload)
+		return eid_fail(err, EID_E_NOMEM, "out of memory");
+	eid_status st = eid_sign_json(p->signing, payload, err);
+	char *text = st ? NULL : json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(payload);
+	if (!st && !text)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
+	if (!st) {
+		const size_t cap = EID_B64URL_LEN(strlen(text)) + 1;
+		*qr_out = malloc(cap);
+		st = *qr_out ? eid_b64url_encode((const uint8_t *)text, strlen(text), *qr_out, cap,
+						 err)
+			     : eid_fail(err, EID_E_NOMEM, "out of memory");
+	}
+	free(text);
+	if (st) {
+		free(*qr_out);
+		*qr_out = NULL;
+	}
+	return st;
+}
+
 eid_status eid_platform_verification_new(eid_platform *p, const char *rp_id, const char *purpose,
 					 const char *level, json_t **out, eid_err *err)
 {
@@ -235,24 +262,12 @@ eid_status eid_platform_verification_new(eid_platform *p, const char *rp_id, con
 	if ((st = eid_store_session_add(p->store, &s, err)))
 		return st;
 
-	json_t *payload = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s}", "v", 1, "type", "verify",
-				    "sid", s.sid, "nonce", s.nonce, "exp", (json_int_t)s.exp_ms,
-				    "platform", p->public_url);
-	if (!payload)
-		return eid_fail(err, EID_E_NOMEM, "out of memory");
-	st = eid_sign_json(p->signing, payload, err);
-	char *text = st ? NULL : json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(payload);
-	if (!st && !text)
-		st = eid_fail(err, EID_E_NOMEM, "out of memory");
-	char *qr = NULL;
-	if (!st) {
-		const size_t cap = EID_B64URL_LEN(strlen(text)) + 1;
-		qr = malloc(cap);
-		st = qr ? eid_b64url_encode((const uint8_t *)text, strlen(text), qr, cap, err)
-			: eid_fail(err, EID_E_NOMEM, "out of memory");
-	}
-	free(text);
+	char *qr;
+	st = signed_qr(p,
+		       json_pack("{s:i, s:s, s:s, s:s, s:I, s:s}", "v", 1, "type", "verify", "sid",
+				 s.sid, "nonce", s.nonce, "exp", (json_int_t)s.exp_ms, "platform",
+				 p->public_url),
+		       &qr, err);
 	if (!st)
 		*out = json_pack("{s:s, s:I, s:s}", "sid", s.sid, "exp", (json_int_t)s.exp_ms, "qr", qr);
 	free(qr);
@@ -746,17 +761,27 @@ eid_status eid_platform_terminal_new(eid_platform *p, const json_t *req, json_t 
 	return *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
 
+/* The enrolment session sid of the terminal that signed req (another
+ * terminal's looks absent); pending and unexpired when pending is set. */
+static eid_status terminal_session(eid_platform *p, const char *sid, const json_t *req,
+				   int pending, eid_session_row *s, eid_err *err)
+{
+	eid_terminal_row t;
+	eid_status st = signed_by_terminal(p, req, &t, err);
+	if (!st)
+		st = pending ? pending_session(p, sid, "enrol", s, err)
+			     : eid_store_session_get(p->store, sid, s, err);
+	if (!st && (strcmp(s->type, "enrol") != 0 || strcmp(s->owner, t.term_id) != 0))
+		st = eid_fail(err, EID_E_NOT_FOUND, "no such session");
+	return st;
+}
+
 eid_status eid_platform_terminal_claim(eid_platform *p, const char *sid, const json_t *req,
 				       json_t **out, eid_err *err)
 {
 	*out = NULL;
-	eid_terminal_row t;
 	eid_session_row s;
-	eid_status st = signed_by_terminal(p, req, &t, err);
-	if (!st)
-		st = pending_session(p, sid, "enrol", &s, err);
-	if (!st && strcmp(s.owner, t.term_id) != 0)
-		st = eid_fail(err, EID_E_NOT_FOUND, "no such session"); /* another terminal's */
+	eid_status st = terminal_session(p, sid, req, 1, &s, err);
 	const char *claim = json_string_value(json_object_get(req, "claim"));
 	uint8_t blob[1024];
 	size_t n = 0;
@@ -767,22 +792,14 @@ eid_status eid_platform_terminal_claim(eid_platform *p, const char *sid, const j
 		st = eid_store_session_set_sealed(p->store, sid, blob, n, err);
 	if (st)
 		return st;
-	json_t *payload = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s}", "v", 1, "type", "enrol",
-				    "sid", s.sid, "nonce", s.nonce, "exp", (json_int_t)s.exp_ms,
-				    "level", s.level, "platform", p->public_url);
-	st = payload ? eid_sign_json(p->signing, payload, err)
-		     : eid_fail(err, EID_E_NOMEM, "out of memory");
-	char *text = st ? NULL : json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(payload);
-	char *qr = text ? malloc(EID_B64URL_LEN(strlen(text)) + 1) : NULL;
-	if (!st && (!text || !qr))
+	char *qr;
+	st = signed_qr(p,
+		       json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s}", "v", 1, "type", "enrol", "sid",
+				 s.sid, "nonce", s.nonce, "exp", (json_int_t)s.exp_ms, "level",
+				 s.level, "platform", p->public_url),
+		       &qr, err);
+	if (!st && !(*out = json_pack("{s:s}", "qr", qr)))
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
-	if (!st)
-		st = eid_b64url_encode((const uint8_t *)text, strlen(text), qr,
-				       EID_B64URL_LEN(strlen(text)) + 1, err);
-	if (!st)
-		*out = json_pack("{s:s}", "qr", qr);
-	free(text);
 	free(qr);
 	return st;
 }
@@ -807,13 +824,8 @@ eid_status eid_platform_terminal_state(eid_platform *p, const char *sid, const j
 				       json_t **out, eid_err *err)
 {
 	*out = NULL;
-	eid_terminal_row t;
 	eid_session_row s;
-	eid_status st = signed_by_terminal(p, req, &t, err);
-	if (!st)
-		st = eid_store_session_get(p->store, sid, &s, err);
-	if (!st && (strcmp(s.type, "enrol") != 0 || strcmp(s.owner, t.term_id) != 0))
-		st = eid_fail(err, EID_E_NOT_FOUND, "no such session"); /* another terminal's */
+	eid_status st = terminal_session(p, sid, req, 0, &s, err);
 	if (st)
 		return st;
 	const char *state = strcmp(s.state, "answered") == 0 ? "enrolled"
