@@ -14,6 +14,7 @@
 #include "eid/log.h"
 #include "eid/util.h"
 #include "test.h"
+#include "call.h"
 
 static char data[64], id_a[19], id_b[19], id_c[19], id_bad[19];
 static char token[EID_ADMIN_TOKEN_LEN + 1];
@@ -32,19 +33,7 @@ static void make_id(const char *date, const char *seq, char out[19])
 static json_t *call(const char *method, const char *path, const char *tok, json_t *body,
 		    long *status)
 {
-	char url[512], hdr[128];
-	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(srv), path);
-	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", tok ? tok : "");
-	const char *headers[] = {hdr, NULL};
-	json_t *reply = NULL;
-	eid_err err;
-	eid_status st = eid_http_call_headers(method, url, tok ? headers : NULL, body, 120.0, status,
-					      &reply, &err);
-	if (st)
-		fprintf(stderr, "  %s %s: %s\n", method, path, err.msg);
-	REQUIRE(st == EID_OK);
-	json_decref(body);
-	return reply;
+	return api_call(srv, method, path, tok, body, status);
 }
 
 /* raw bytes of one content type; answers the status */

@@ -12,6 +12,7 @@
 #include "eid/dedup.h"
 #include "eid/util.h"
 #include "test.h"
+#include "call.h"
 #include "orl.h"
 
 static char data[64], id_a[19], id_b[19], id_c[19], id_a2[19], id_a3[19], id_a4[19];
@@ -28,18 +29,7 @@ static void make_id(const char *date, const char *seq, char out[19])
 
 static json_t *call(const char *method, const char *path, json_t *body, long *status)
 {
-	char url[512], hdr[128];
-	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(srv), path);
-	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
-	const char *headers[] = {hdr, NULL};
-	json_t *reply = NULL;
-	eid_err err;
-	eid_status st = eid_http_call_headers(method, url, headers, body, 120.0, status, &reply, &err);
-	if (st)
-		fprintf(stderr, "  %s %s: %s\n", method, path, err.msg);
-	REQUIRE(st == EID_OK);
-	json_decref(body);
-	return reply;
+	return api_call(srv, method, path, token, body, status);
 }
 
 static const char *code_of(json_t *reply)

@@ -12,6 +12,7 @@
 #include "eid/api.h"
 #include "eid/util.h"
 #include "test.h"
+#include "call.h"
 #include "burst.h"
 #include "orl.h"
 
@@ -32,16 +33,7 @@ static void make_id(const char *date, const char *seq, char out[19])
 static json_t *call(eid_http_server *srv, const char *method, const char *path, json_t *body,
 		    long *status)
 {
-	char url[512];
-	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(srv), path);
-	json_t *reply = NULL;
-	eid_err err;
-	eid_status st = eid_http_call(method, url, body, 30.0, status, &reply, &err);
-	if (st)
-		fprintf(stderr, "  %s %s: %s\n", method, path, err.msg);
-	REQUIRE(st == EID_OK);
-	json_decref(body);
-	return reply;
+	return api_call(srv, method, path, NULL, body, status);
 }
 
 /* What the app sends: text sealed to `to` under ad, and signer's signature of

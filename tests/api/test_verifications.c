@@ -7,6 +7,7 @@
 #include "eid/api.h"
 #include "eid/crypto.h"
 #include "test.h"
+#include "call.h"
 
 static char data[64];
 static eid_platform *plat;
@@ -16,19 +17,7 @@ static char hotel[128], cafe[128]; /* "rp_id.secret" */
 static json_t *call(const char *method, const char *path, const char *credential, json_t *body,
 		    long *status)
 {
-	char url[512], hdr[256];
-	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(srv), path);
-	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", credential ? credential : "");
-	const char *headers[] = {hdr, NULL};
-	json_t *reply = NULL;
-	eid_err err;
-	eid_status st = eid_http_call_headers(method, url, credential ? headers : NULL, body, 5.0,
-					      status, &reply, &err);
-	if (st)
-		fprintf(stderr, "  %s %s: %s\n", method, path, err.msg);
-	REQUIRE(st == EID_OK);
-	json_decref(body);
-	return reply;
+	return api_call(srv, method, path, credential, body, status);
 }
 
 static const char *error_code(json_t *reply)

@@ -15,6 +15,7 @@
 #include "eid/client.h"
 #include "eid/util.h"
 #include "test.h"
+#include "call.h"
 #include "fixture.h"
 #include "orl.h"
 #include "burst.h"
@@ -51,13 +52,7 @@ static void reply_free(reply *r)
 
 static json_t *call(const char *method, const char *path, json_t *body, long *status)
 {
-	char url[512];
-	snprintf(url, sizeof(url), "%s%s", eid_http_server_url(fx.ps), path);
-	json_t *out = NULL;
-	eid_err err;
-	REQUIRE(eid_http_call(method, url, body, 30.0, status, &out, &err) == EID_OK);
-	json_decref(body);
-	return out;
+	return api_call(fx.ps, method, path, NULL, body, status);
 }
 
 static char *seal_text(const char *ad, const char *text)
