@@ -46,6 +46,10 @@ int eid_store_schema_version(const eid_store *st);
 EID_MUST_CHECK eid_status eid_store_begin(eid_store *st, eid_err *err);
 EID_MUST_CHECK eid_status eid_store_commit(eid_store *st, eid_err *err);
 void eid_store_rollback(eid_store *st);
+/* Ends the open transaction by the outcome of its operations: commits when
+ * result is EID_OK (and returns the commit's status), else rolls back and
+ * returns result. */
+EID_MUST_CHECK eid_status eid_store_end(eid_store *st, eid_status result, eid_err *err);
 
 /* --- audit log: append-only, hash-chained ---------------------------------
  * Each entry: seq (1, 2, ...), time (unix ms), event (short name such as

@@ -125,6 +125,14 @@ void eid_store_rollback(eid_store *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
+eid_status eid_store_end(eid_store *st, eid_status result, eid_err *err)
+{
+	if (!result)
+		return eid_store_commit(st, err);
+	eid_store_rollback(st);
+	return result;
+}
+
 /* --- audit chain ------------------------------------------------------------ */
 
 static void put_u64(crypto_generichash_state *h, uint64_t v)

@@ -33,10 +33,7 @@ eid_status eid_admin_token_new(eid_authority *a, char token_out[EID_ADMIN_TOKEN_
 		if (!st)
 			st = eid_store_audit_append(a->store, "admin.token_created", "admin", NULL, 0,
 						    NULL, err);
-		if (st)
-			eid_store_rollback(a->store);
-		else
-			st = eid_store_commit(a->store, err);
+		st = eid_store_end(a->store, st, err);
 	}
 	if (st)
 		sodium_memzero(token_out, EID_ADMIN_TOKEN_LEN + 1);
@@ -202,12 +199,7 @@ eid_status eid_admin_held(eid_authority *a, json_t **out, eid_err *err)
 eid_status eid_admin_held_dismiss(eid_authority *a, const char *id, eid_err *err)
 {
 	/* ids are ours (random base64url): anything else cannot be one */
-	const size_t len = id ? strnlen(id, 48) : 0;
-	int ok = len > 0 && len < 48;
-	for (size_t i = 0; ok && i < len; i++)
-		ok = (id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= 'a' && id[i] <= 'z') ||
-		     (id[i] >= '0' && id[i] <= '9') || id[i] == '-' || id[i] == '_';
-	if (!ok)
+	if (!svc_id_ok(id))
 		return eid_fail(err, EID_E_NOT_FOUND, "no such held row");
 	eid_dup_hold_row dh;
 	eid_err ignore;
@@ -221,9 +213,6 @@ eid_status eid_admin_held_dismiss(eid_authority *a, const char *id, eid_err *err
 	if (!st)
 		st = eid_store_audit_append(a->store, "held.dismissed", id, "import_rejected", 15,
 					    NULL, err);
-	if (st)
-		eid_store_rollback(a->store);
-	else
-		st = eid_store_commit(a->store, err);
+	st = eid_store_end(a->store, st, err);
 	return st;
 }

@@ -131,10 +131,7 @@ eid_status eid_authority_card_status(eid_authority *a, const char *card_id, cons
 		if (!st)
 			st = eid_store_audit_append(a->store, event, card.card_id, status, strlen(status),
 						    NULL, err);
-		if (st)
-			eid_store_rollback(a->store);
-		else
-			st = eid_store_commit(a->store, err);
+		st = eid_store_end(a->store, st, err);
 	}
 	return st;
 }
@@ -143,4 +140,14 @@ eid_status eid_authority_audit_verify(eid_authority *a, uint64_t *rows_out, uint
 				      eid_err *err)
 {
 	return eid_store_audit_verify(a->store, rows_out, first_bad_out, err);
+}
+
+int svc_id_ok(const char *id)
+{
+	const size_t len = id ? strnlen(id, 48) : 0;
+	int ok = len > 0 && len < 48;
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= 'a' && id[i] <= 'z') ||
+		     (id[i] >= '0' && id[i] <= '9') || id[i] == '-' || id[i] == '_';
+	return ok;
 }

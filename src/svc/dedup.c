@@ -270,10 +270,7 @@ eid_status eid_dedup_hold(eid_authority *a, const eid_resident_row *row, const c
 	if (!st)
 		st = eid_store_audit_append(a->store, "register.held", subject, held_id,
 					    strlen(held_id), NULL, err);
-	if (st)
-		eid_store_rollback(a->store);
-	else
-		st = eid_store_commit(a->store, err);
+	st = eid_store_end(a->store, st, err);
 	return st;
 }
 
@@ -294,12 +291,7 @@ eid_status eid_dedup_hold_card(eid_authority *a, const eid_dedup_match *m, const
  * printable text (UTF-8 allowed, no control characters) */
 static eid_status check_decision(const char *id, const char *reason, eid_err *err)
 {
-	const size_t len = id ? strnlen(id, 48) : 0;
-	int ok = len > 0 && len < 48;
-	for (size_t i = 0; ok && i < len; i++)
-		ok = (id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= 'a' && id[i] <= 'z') ||
-		     (id[i] >= '0' && id[i] <= '9') || id[i] == '-' || id[i] == '_';
-	if (!ok)
+	if (!svc_id_ok(id))
 		return eid_fail(err, EID_E_NOT_FOUND, "no such duplicate hold");
 	const size_t rl = reason ? strnlen(reason, REASON_MAX + 1) : 0;
 	if (rl < 1 || rl > REASON_MAX)

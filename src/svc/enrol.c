@@ -209,10 +209,7 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 		else if (!st)
 			st = eid_store_audit_append(a->store, "card.issued", idh, card.card_id,
 						    strlen(card.card_id), NULL, err);
-		if (st)
-			eid_store_rollback(a->store);
-		else
-			st = eid_store_commit(a->store, err);
+		st = eid_store_end(a->store, st, err);
 	}
 	json_t *signed_card = st ? NULL
 				 : json_pack("{s:s, s:s, s:s, s:I, s:I}", "card_id", card.card_id,

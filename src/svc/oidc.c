@@ -305,10 +305,7 @@ eid_status eid_oidc_client_add(eid_platform *p, const char *name, const json_t *
 			st = eid_store_audit_append(p->store, "oidc.client_registered", row->client_id,
 						    row->redirect_uris, strlen(row->redirect_uris),
 						    NULL, err);
-		if (st)
-			eid_store_rollback(p->store);
-		else
-			st = eid_store_commit(p->store, err);
+		st = eid_store_end(p->store, st, err);
 	}
 	if (!st && secret)
 		memcpy(secret_out, secret_buf, sizeof(secret_buf));

@@ -94,10 +94,7 @@ eid_status eid_authority_change_passcode(eid_authority *a, const eid_passcode_re
 		if (!st)
 			st = eid_store_audit_append(a->store, "passcode.changed", card.card_id, "ok", 2,
 						    NULL, err);
-		if (st)
-			eid_store_rollback(a->store);
-		else
-			st = eid_store_commit(a->store, err);
+		st = eid_store_end(a->store, st, err);
 	}
 	sodium_memzero(hash, sizeof(hash));
 	if (st)

@@ -747,10 +747,7 @@ eid_status eid_platform_terminal_new(eid_platform *p, const json_t *req, json_t 
 		if (!st)
 			st = eid_store_audit_append(p->store, "terminal.session_opened", who, s.sid,
 						    strlen(s.sid), NULL, err);
-		if (st)
-			eid_store_rollback(p->store);
-		else
-			st = eid_store_commit(p->store, err);
+		st = eid_store_end(p->store, st, err);
 	}
 	if (st) {
 		json_decref(seal);

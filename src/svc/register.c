@@ -214,10 +214,7 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 		if (!st)
 			st = eid_store_audit_append(a->store, "register.imported", idh, row.person_id,
 						    strlen(row.person_id), NULL, err);
-		if (st)
-			eid_store_rollback(a->store);
-		else
-			st = eid_store_commit(a->store, err);
+		st = eid_store_end(a->store, st, err);
 	}
 	free(rec_ct);
 	if (!st && !pos->held) /* the gallery follows the register */

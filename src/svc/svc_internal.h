@@ -60,6 +60,8 @@ struct eid_platform {
 	struct svc_oidc *oidc; /* the OpenID provider's signing keys (oidc.c) */
 };
 
+/* 1 if id can be one of ours: random base64url, 1 to 47 characters */
+int svc_id_ok(const char *id);
 /* "lightweight" 1, "full" 2, anything else -1 */
 int svc_level_rank(const char *level);
 /* The OpenID provider's keys in dir/oidc-keys (created on first open). */

@@ -215,10 +215,7 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 			st = eid_store_audit_append(a->store, why ? "verification.no" : "verification.yes",
 						    sub, why ? why : "match", strlen(why ? why : "match"),
 						    NULL, err);
-		if (st)
-			eid_store_rollback(a->store);
-		else
-			st = eid_store_commit(a->store, err);
+		st = eid_store_end(a->store, st, err);
 	}
 	if (!st)
 		st = eid_sign_json(a->signing, res, err);
