@@ -142,7 +142,7 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	 * cards, checked for lightweight ones when frames come (issue 6) */
 	const char *live_why = NULL;
 	if (!st && (full || json_object_get(cap, "frames")))
-		live_why = svc_liveness_check(a, person, tpl[0].dlib, q->nonce, cap, &st, err);
+		live_why = svc_liveness_check(a, tpl[0].dlib, q->nonce, cap, &st, err);
 	json_decref(cap);
 	json_decref(claim);
 	eid_face_scorer used = EID_FACE_SCORER_DLIB;

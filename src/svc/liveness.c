@@ -34,7 +34,7 @@ eid_status eid_authority_challenge(eid_authority *a, const char *nonce, json_t *
 	return st ? st : *out ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 }
 
-const char *svc_liveness_check(eid_authority *a, const char *person, const float *reference,
+const char *svc_liveness_check(eid_authority *a, const float *reference,
 			       const char *nonce, const json_t *cap, eid_status *st, eid_err *err)
 {
 	static const char *const why[] = {"liveness_too_few_frames", "liveness_no_face",
@@ -46,23 +46,8 @@ const char *svc_liveness_check(eid_authority *a, const char *person, const float
 	if (!json_is_array(list) || n < 2 || n > EID_CHALLENGE_FRAMES)
 		return "liveness_no_burst";
 	eid_move moves[2];
-	float ref[EID_FACE_EMBEDDING_DIM];
 	if ((*st = derive(a, nonce, moves, err)))
 		return NULL;
-	if (reference) { /* the caller decrypted it already */
-		memcpy(ref, reference, sizeof(ref));
-	} else {
-		eid_face_template *t = malloc(sizeof(*t));
-		*st = t ? svc_resident_template(a, person, t, err)
-			: eid_fail(err, EID_E_NOMEM, "out of memory");
-		if (!*st)
-			memcpy(ref, t->dlib, sizeof(ref));
-		if (t)
-			sodium_memzero(t, sizeof(*t));
-		free(t);
-		if (*st)
-			return NULL;
-	}
 	eid_liveness_frame *frames = calloc(n, sizeof(*frames));
 	eid_face_result *r = malloc(sizeof(*r));
 	const char *out = NULL;
@@ -82,7 +67,7 @@ const char *svc_liveness_check(eid_authority *a, const char *person, const float
 		}
 		eid_liveness_verdict v;
 		if (!*st && !out &&
-		    !(*st = eid_liveness_check(frames, n, moves, 2, ref, NULL, &v, err)) && !v.pass) {
+		    !(*st = eid_liveness_check(frames, n, moves, 2, reference, NULL, &v, err)) && !v.pass) {
 			out = "liveness_failed";
 			for (size_t i = 0; i < sizeof(why) / sizeof(why[0]); i++)
 				if (strcmp(why[i] + 9, v.reason) == 0)
@@ -95,6 +80,5 @@ const char *svc_liveness_check(eid_authority *a, const char *person, const float
 		sodium_memzero(frames, n * sizeof(*frames));
 	free(r);
 	free(frames);
-	sodium_memzero(ref, sizeof(ref));
 	return out;
 }

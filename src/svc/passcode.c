@@ -46,18 +46,20 @@ static eid_status decide(eid_authority *a, const eid_passcode_request *q, json_t
 			      strcmp(why, "passcode_locked") == 0 ? "the passcode is locked for now"
 								  : "wrong passcode");
 	if (!st) {
-		eid_face_template *probe = malloc(sizeof(*probe));
-		if (!probe)
+		eid_face_template *tpl = malloc(2 * sizeof(*tpl)); /* the probe, the register's */
+		if (!tpl)
 			st = eid_fail(err, EID_E_NOMEM, "out of memory");
 		else
-			st = svc_probe(a, json_string_value(json_object_get(cap, "photo")), probe,
+			st = svc_probe(a, json_string_value(json_object_get(cap, "photo")), &tpl[0],
 				       &why, err);
 		if (!st && !why)
-			why = svc_face_check(a, card->person_id, card->card_id, probe,
-					     EID_FACE_LEVEL_FULL, &st, err);
-		if (probe)
-			sodium_memzero(probe, sizeof(*probe));
-		free(probe);
+			st = svc_resident_template(a, card->person_id, &tpl[1], err);
+		if (!st && !why)
+			why = svc_face_check(a, &tpl[1], card->card_id, &tpl[0], EID_FACE_LEVEL_FULL,
+					     &st, err);
+		if (tpl)
+			sodium_memzero(tpl, 2 * sizeof(*tpl));
+		free(tpl);
 		if (!st && why)
 			st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
 	}

@@ -91,10 +91,11 @@ EID_MUST_CHECK eid_status svc_capture_analyze(eid_authority *a, const char *phot
 					      eid_face_result *r, eid_err *err);
 /* The liveness check of a capture for session nonce (liveness.c): its
  * "frames" must show the registered person following the session's
- * challenge. reference: the person's register template if the caller has it
- * decrypted, else NULL. NULL when passed, else why ("liveness_<reason>");
- * *st is an error that is not the resident's (out of memory, storage). */
-const char *svc_liveness_check(eid_authority *a, const char *person, const float *reference,
+ * challenge. reference: the dlib embedding of the person's register template,
+ * which the caller has decrypted for the face match. NULL when passed, else
+ * why ("liveness_<reason>"); *st is an error that is not the resident's (out
+ * of memory, storage). */
+const char *svc_liveness_check(eid_authority *a, const float *reference,
 			       const char *nonce, const json_t *cap, eid_status *st,
 			       eid_err *err);
 /* The template of a capture's photo (base64url JPEG/PNG) through the engine;
@@ -129,10 +130,10 @@ EID_MUST_CHECK eid_status svc_open_card_capture(eid_authority *a, const char *ad
  * only for storage failures. */
 const char *svc_check_passcode(eid_authority *a, const char *person, const char *passcode,
 			       eid_status *st, eid_err *err);
-/* A capture's probe template against the person's register template and the
- * card's enrolment template (when it keeps one), at the level's calibrated
+/* A capture's probe template against the person's register template reg and
+ * the card's enrolment template (when it keeps one), at the level's calibrated
  * threshold: NULL when it matches, else "no_match"; *st for other failures. */
-const char *svc_face_check(eid_authority *a, const char *person, const char *card_id,
+const char *svc_face_check(eid_authority *a, const eid_face_template *reg, const char *card_id,
 			   const eid_face_template *probe, eid_face_level level, eid_status *st,
 			   eid_err *err);
 /* The capture's photo through the engine for a decision: EID_E_QUALITY, with

@@ -46,21 +46,21 @@ eid_status svc_probe(eid_authority *a, const char *photo_b64, eid_face_template 
 	return eid_fail(err, EID_E_QUALITY, "take another photo: %s", list);
 }
 
-const char *svc_face_check(eid_authority *a, const char *person, const char *card_id,
+const char *svc_face_check(eid_authority *a, const eid_face_template *reg, const char *card_id,
 			   const eid_face_template *probe, eid_face_level level, eid_status *st,
 			   eid_err *err)
 {
 	/* the register photo and, when the card keeps it, the enrolment capture */
-	eid_face_template *ref = malloc(2 * sizeof(*ref));
-	if (!ref) {
+	eid_face_template *kept = malloc(sizeof(*kept));
+	if (!kept) {
 		*st = eid_fail(err, EID_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	const eid_face_template *gallery[2] = {&ref[0], &ref[1]};
+	const eid_face_template *gallery[2] = {reg, kept};
 	size_t n = 1;
-	*st = svc_resident_template(a, person, &ref[0], err);
-	if (!*st && card_id) {
-		eid_status cs = svc_card_template(a, card_id, &ref[1], err);
+	*st = EID_OK;
+	if (card_id) {
+		eid_status cs = svc_card_template(a, card_id, kept, err);
 		if (!cs)
 			n = 2;
 		else if (cs != EID_E_NOT_FOUND) /* a card issued before cards kept one */
@@ -74,8 +74,8 @@ const char *svc_face_check(eid_authority *a, const char *person, const char *car
 			why = "no_match";
 		svc_log_decision("verify", used, level, n, why);
 	}
-	sodium_memzero(ref, 2 * sizeof(*ref));
-	free(ref);
+	sodium_memzero(kept, sizeof(*kept));
+	free(kept);
 	return why;
 }
 
@@ -151,12 +151,12 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		why = "level_too_low";
 	/* the face first: a capture too poor to decide on is sent back before
 	 * the nonce is spent, so the app can take another in the same session */
-	eid_face_template *probe = malloc(sizeof(*probe));
-	if (!probe)
+	eid_face_template *tpl = malloc(2 * sizeof(*tpl)); /* the probe, the register's */
+	if (!tpl)
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
 	const char *face_why = NULL;
 	if (!st && !why)
-		st = svc_probe(a, json_string_value(json_object_get(cap, "photo")), probe, &face_why,
+		st = svc_probe(a, json_string_value(json_object_get(cap, "photo")), &tpl[0], &face_why,
 			       err);
 	char once[96];
 	snprintf(once, sizeof(once), "verify:%s", q->nonce);
@@ -164,9 +164,9 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		st = eid_store_nonce_use(a->store, once, q->exp_ms, err);
 	if (st) {
 		json_decref(cap);
-		if (probe)
-			sodium_memzero(probe, sizeof(*probe));
-		free(probe);
+		if (tpl)
+			sodium_memzero(tpl, 2 * sizeof(*tpl));
+		free(tpl);
 		return st;
 	}
 	if (!why && level_rank(q->level) == 2)
@@ -174,16 +174,19 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 				     json_string_value(json_object_get(cap, "passcode")), &st, err);
 	if (!st && !why)
 		why = face_why;
+	/* the register template once, for the match and the liveness check */
 	if (!st && !why)
-		why = svc_face_check(a, card.person_id, card.card_id, probe,
+		st = svc_resident_template(a, card.person_id, &tpl[1], err);
+	if (!st && !why)
+		why = svc_face_check(a, &tpl[1], card.card_id, &tpl[0],
 				     level_rank(q->level) == 2 ? EID_FACE_LEVEL_FULL
 								 : EID_FACE_LEVEL_LIGHTWEIGHT,
 				     &st, err);
-	sodium_memzero(probe, sizeof(*probe));
-	free(probe);
 	/* full: a live person following the session's challenge (issue 6) */
 	if (!st && !why && (level_rank(q->level) == 2 || json_object_get(cap, "frames")))
-		why = svc_liveness_check(a, card.person_id, NULL, q->nonce, cap, &st, err);
+		why = svc_liveness_check(a, tpl[1].dlib, q->nonce, cap, &st, err);
+	sodium_memzero(tpl, 2 * sizeof(*tpl));
+	free(tpl);
 	json_decref(cap);
 	if (st)
 		return st;
