@@ -48,7 +48,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libeid.a tests/test.h tests/refvec.h tests/tmpdir.h tests/api/fixture.h tests/api/burst.h tests/api/orl.h tests/api/call.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libeid.a tests/test.h tests/refvec.h tests/tmpdir.h tests/face/engine.h tests/api/fixture.h tests/api/burst.h tests/api/orl.h tests/api/call.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libeid.a $(LDFLAGS) $(LDLIBS)
 

@@ -6,18 +6,7 @@
 #include "eid/face_match.h"
 #include "eid/util.h"
 #include "test.h"
-
-static eid_face_engine *fe;
-static eid_face_ctx *fc;
-
-static void start(void)
-{
-	if (fc)
-		return;
-	eid_err err;
-	REQUIRE(eid_face_engine_load("models", &fe, &err) == EID_OK);
-	REQUIRE(eid_face_ctx_new(fe, 1, &fc, &err) == EID_OK);
-}
+#include "engine.h"
 
 static double num(json_t *o, const char *a, const char *b)
 {
@@ -303,10 +292,7 @@ static void test_template_bytes(void)
 
 static void test_cleanup(void)
 {
-	eid_face_ctx_free(fc);
-	eid_face_engine_free(fe);
-	fc = NULL;
-	fe = NULL;
+	engine_stop();
 }
 
 TEST_MAIN(test_compiled_calibration_is_the_committed_one, test_scores_on_real_photos,

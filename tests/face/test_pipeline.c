@@ -7,18 +7,7 @@
 #include "eid/face.h"
 #include "eid/util.h"
 #include "test.h"
-
-static eid_face_engine *fe;
-static eid_face_ctx *fc;
-
-static void start(void)
-{
-	if (fc)
-		return;
-	eid_err err;
-	REQUIRE(eid_face_engine_load("models", &fe, &err) == EID_OK);
-	REQUIRE(eid_face_ctx_new(fe, 1, &fc, &err) == EID_OK);
-}
+#include "engine.h"
 
 static float *load_f32(const char *path, size_t n)
 {
@@ -144,10 +133,7 @@ static void test_same_and_different_people(void)
 
 static void test_cleanup(void)
 {
-	eid_face_ctx_free(fc);
-	eid_face_engine_free(fe);
-	fc = NULL;
-	fe = NULL;
+	engine_stop();
 	eid_face_engine *bad;
 	eid_err err;
 	CHECK(eid_face_engine_load("/nonexistent", &bad, &err) == EID_E_IO);
