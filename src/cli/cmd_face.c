@@ -1,5 +1,4 @@
 /* eid face detect|embed|compare|eval|bench */
-#include <pthread.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
