@@ -48,12 +48,12 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libeid.a tests/test.h tests/refvec.h tests/tmpdir.h tests/face/engine.h tests/api/fixture.h tests/api/burst.h tests/api/orl.h tests/api/call.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libeid.a tests/test.h tests/refvec.h tests/tmpdir.h tests/face/engine.h tests/jose/rfc_vectors.h tests/api/fixture.h tests/api/burst.h tests/api/orl.h tests/api/call.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libeid.a $(LDFLAGS) $(LDLIBS)
 
 # Each fuzz target is also linked with a plain main() that replays its corpus.
-$(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libeid.a
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/jose/rfc_vectors.h $(BUILD)/libeid.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests -o $@ $< tests/fuzz/replay.c $(BUILD)/libeid.a $(LDFLAGS) $(LDLIBS)
 

@@ -15,17 +15,11 @@
 const char *const fuzz_target_name = "jws";
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define A3_JWS                                                                                     \
-	"eyJhbGciOiJFUzI1NiJ9"                                                                     \
-	".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb"       \
-	"290Ijp0cnVlfQ"                                                                            \
-	".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6N"     \
-	"U1Q"
+#include "jose/rfc_vectors.h"
 
 static const char *const keys_json[] = {
-    ("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
-     "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}"),
-    "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}",
+    "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" A3_X "\",\"y\":\"" A3_Y "\"}",
+    "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" A4_X "\"}",
     "{\"kty\":\"RSA\",\"kid\":\"rsa-1\",\"e\":\"AQAB\",\"n\":\"q0ER7dmhwo4g83fGeg_"
     "rqfQ6ldrlUxTSlhn51A9AYxeY6VkLLhSWMwYxDCv4WXxHbk5U7DSr_"
     "0XabgIYA2L3nCCc1Ni39VBA6EzNCt34xJrvjckZ5-"
