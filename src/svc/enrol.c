@@ -10,7 +10,6 @@
 #include "svc_internal.h"
 
 #define CARD_MS (365LL * 24 * 3600 * 1000)
-#define MAX_CAPTURE (8u << 20) /* sealed capture bytes */
 
 size_t eid_enrol_ad(const char *sid, const char *nonce, int64_t exp_ms, const char *level,
 		    char *out, size_t cap)
@@ -68,7 +67,7 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 		return eid_fail(err, EID_E_INVALID_ARG, "level must be lightweight or full");
 	if (svc_now_ms() > q->exp_ms)
 		return eid_fail(err, EID_E_EXPIRED, "the enrolment session has expired");
-	if (q->sealed_len > MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
+	if (q->sealed_len > SVC_MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
 		return eid_fail(err, EID_E_FORMAT, "capture too large or signature malformed");
 
 	/* 1. open the capture, bound to this session */

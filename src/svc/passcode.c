@@ -7,7 +7,6 @@
 
 #include "svc_internal.h"
 
-#define MAX_CAPTURE (8u << 20)
 
 size_t eid_passcode_ad(const char *card_id, const char *nonce, int64_t ts_ms, char *out,
 		       size_t cap)
@@ -74,7 +73,7 @@ eid_status eid_authority_change_passcode(eid_authority *a, const eid_passcode_re
 	*out = NULL;
 	if (!q->card_id || !q->nonce || !q->sealed || !q->device_sig)
 		return eid_fail(err, EID_E_INVALID_ARG, "incomplete passcode request");
-	if (q->sealed_len > MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
+	if (q->sealed_len > SVC_MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
 		return eid_fail(err, EID_E_FORMAT, "capture too large or signature malformed");
 	eid_status st = svc_check_clock(q->ts_ms, err);
 	if (st)

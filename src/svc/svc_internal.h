@@ -13,6 +13,7 @@
 
 #define SVC_FACE_CTX_MAX 16
 #define SVC_COHORT_RETIRED 8 /* cohorts replaced while serving, freed at close */
+#define SVC_MAX_CAPTURE (8u << 20) /* a sealed capture's bytes: a photo and its burst */
 
 struct eid_authority {
 	eid_key *signing, *sealing, *pseudonym, *kek, *idhash;

@@ -6,7 +6,6 @@
 
 #include "svc_internal.h"
 
-#define MAX_CAPTURE (8u << 20)
 
 size_t eid_verify_ad(const char *sid, const char *nonce, int64_t exp_ms, const char *rp_id,
 		     const char *level, char *out, size_t cap)
@@ -14,11 +13,6 @@ size_t eid_verify_ad(const char *sid, const char *nonce, int64_t exp_ms, const c
 	int n = snprintf(out, cap, "v1|verify|%s|%s|%lld|%s|%s", sid, nonce, (long long)exp_ms,
 			 rp_id, level);
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
-}
-
-static int level_rank(const char *level)
-{
-	return strcmp(level, "full") == 0 ? 2 : strcmp(level, "lightweight") == 0 ? 1 : 0;
 }
 
 eid_status svc_probe(eid_authority *a, const char *photo_b64, eid_face_template *probe,
@@ -123,11 +117,12 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 	*result_out = NULL;
 	if (!q->sid || !q->nonce || !q->rp_id || !q->level || !q->sealed || !q->device_sig)
 		return eid_fail(err, EID_E_INVALID_ARG, "incomplete verification request");
-	if (!level_rank(q->level))
+	if (svc_level_rank(q->level) < 0)
 		return eid_fail(err, EID_E_INVALID_ARG, "level must be lightweight or full");
+	const int full = svc_level_rank(q->level) == 2;
 	if (svc_now_ms() > q->exp_ms)
 		return eid_fail(err, EID_E_EXPIRED, "the request has expired");
-	if (q->sealed_len > MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
+	if (q->sealed_len > SVC_MAX_CAPTURE || q->sig_len != EID_SIG_BYTES)
 		return eid_fail(err, EID_E_FORMAT, "capture too large or signature malformed");
 	char ad[512];
 	const size_t ad_len = eid_verify_ad(q->sid, q->nonce, q->exp_ms, q->rp_id, q->level, ad,
@@ -147,7 +142,7 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		why = "card_not_active";
 	else if (svc_now_ms() > card.exp_ms)
 		why = "card_expired";
-	else if (level_rank(card.level) < level_rank(q->level))
+	else if (svc_level_rank(card.level) < svc_level_rank(q->level))
 		why = "level_too_low";
 	/* the face first: a capture too poor to decide on is sent back before
 	 * the nonce is spent, so the app can take another in the same session */
@@ -169,7 +164,7 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		free(tpl);
 		return st;
 	}
-	if (!why && level_rank(q->level) == 2)
+	if (!why && full)
 		why = svc_check_passcode(a, card.person_id,
 				     json_string_value(json_object_get(cap, "passcode")), &st, err);
 	if (!st && !why)
@@ -179,11 +174,10 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 		st = svc_resident_template(a, card.person_id, &tpl[1], err);
 	if (!st && !why)
 		why = svc_face_check(a, &tpl[1], card.card_id, &tpl[0],
-				     level_rank(q->level) == 2 ? EID_FACE_LEVEL_FULL
-								 : EID_FACE_LEVEL_LIGHTWEIGHT,
+				     full ? EID_FACE_LEVEL_FULL : EID_FACE_LEVEL_LIGHTWEIGHT,
 				     &st, err);
 	/* full: a live person following the session's challenge (issue 6) */
-	if (!st && !why && (level_rank(q->level) == 2 || json_object_get(cap, "frames")))
+	if (!st && !why && (full || json_object_get(cap, "frames")))
 		why = svc_liveness_check(a, tpl[1].dlib, q->nonce, cap, &st, err);
 	sodium_memzero(tpl, 2 * sizeof(*tpl));
 	free(tpl);
