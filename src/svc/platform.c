@@ -104,6 +104,21 @@ static int64_t now_ms(void)
 }
 
 /* 1..max printable ASCII or UTF-8, no control characters */
+/* A pending session of type for owner at level: fresh sid and nonce, the
+ * usual lifetime. */
+static void new_session(eid_session_row *s, const char *type, const char *owner,
+			const char *level)
+{
+	memset(s, 0, sizeof(*s));
+	eid_crypto_random_id(s->sid);
+	eid_crypto_random_id(s->nonce);
+	snprintf(s->type, sizeof(s->type), "%s", type);
+	snprintf(s->owner, sizeof(s->owner), "%s", owner);
+	snprintf(s->state, sizeof(s->state), "pending");
+	snprintf(s->level, sizeof(s->level), "%s", level);
+	s->exp_ms = now_ms() + SESSION_MS;
+}
+
 static int good_text(const char *s, size_t max)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -250,15 +265,8 @@ eid_status eid_platform_verification_new(eid_platform *p, const char *rp_id, con
 		return eid_fail(err, EID_E_DENIED, "this relying party may not ask for level %s",
 				level);
 	eid_session_row s;
-	memset(&s, 0, sizeof(s));
-	eid_crypto_random_id(s.sid);
-	eid_crypto_random_id(s.nonce);
-	snprintf(s.type, sizeof(s.type), "verify");
-	snprintf(s.owner, sizeof(s.owner), "%s", rp_id);
-	snprintf(s.state, sizeof(s.state), "pending");
+	new_session(&s, "verify", rp_id, level);
 	snprintf(s.purpose, sizeof(s.purpose), "%s", purpose);
-	snprintf(s.level, sizeof(s.level), "%s", level);
-	s.exp_ms = now_ms() + SESSION_MS;
 	if ((st = eid_store_session_add(p->store, &s, err)))
 		return st;
 
@@ -383,14 +391,7 @@ eid_status eid_platform_enrolment_new(eid_platform *p, const char *level, json_t
 	if (st)
 		return st;
 	eid_session_row s;
-	memset(&s, 0, sizeof(s));
-	eid_crypto_random_id(s.sid);
-	eid_crypto_random_id(s.nonce);
-	snprintf(s.type, sizeof(s.type), "enrol");
-	snprintf(s.owner, sizeof(s.owner), "app");
-	snprintf(s.state, sizeof(s.state), "pending");
-	snprintf(s.level, sizeof(s.level), "%s", level);
-	s.exp_ms = now_ms() + SESSION_MS;
+	new_session(&s, "enrol", "app", level);
 	if ((st = eid_store_session_add(p->store, &s, err))) {
 		json_decref(seal);
 		return st;
@@ -730,14 +731,7 @@ eid_status eid_platform_terminal_new(eid_platform *p, const json_t *req, json_t 
 	if (st)
 		return st;
 	eid_session_row s;
-	memset(&s, 0, sizeof(s));
-	eid_crypto_random_id(s.sid);
-	eid_crypto_random_id(s.nonce);
-	snprintf(s.type, sizeof(s.type), "enrol");
-	snprintf(s.owner, sizeof(s.owner), "%s", t.term_id);
-	snprintf(s.state, sizeof(s.state), "pending");
-	snprintf(s.level, sizeof(s.level), "full");
-	s.exp_ms = now_ms() + SESSION_MS;
+	new_session(&s, "enrol", t.term_id, "full");
 	/* who at the counter opened it, readable in the audit log (the log keeps
 	 * only a hash of the data: the session id) */
 	char who[EID_CREDENTIAL_ID_LEN + 40];
