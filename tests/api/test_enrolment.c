@@ -648,24 +648,7 @@ static void test_tampering(void)
 static long history_call(const eid_key *key, const char *card, const char *nonce, int64_t ts,
 			 json_t **reply_out)
 {
-	char msg[256];
-	size_t len = eid_history_msg(card, nonce, ts, msg, sizeof(msg));
-	REQUIRE(len);
-	uint8_t sig[EID_SIG_BYTES];
-	eid_err err;
-	REQUIRE(eid_sign(key, (const uint8_t *)msg, len, sig, &err) == EID_OK);
-	char *s = test_b64(sig, sizeof(sig));
-	long status;
-	json_t *r = call(ps, "POST", "/v1/history",
-			 json_pack("{s:s, s:s, s:I, s:s}", "card_id", card, "nonce", nonce, "ts",
-				   (json_int_t)ts, "device_sig", s),
-			 &status);
-	free(s);
-	if (reply_out)
-		*reply_out = r;
-	else
-		json_decref(r);
-	return status;
+	return device_post(ps, "/v1/history", "history", key, card, nonce, ts, reply_out);
 }
 
 static void test_history(void)

@@ -331,21 +331,7 @@ static void test_terminal_signin_and_outcome(void)
 static long device_call(const char *path, const char *verb, const eid_key *key, const char *card,
 			const char *nonce)
 {
-	const int64_t ts = svc_now_ms();
-	char msg[256];
-	const size_t len = eid_device_msg(verb, card, nonce, ts, msg, sizeof(msg));
-	REQUIRE(len);
-	uint8_t sig[EID_SIG_BYTES];
-	eid_err err;
-	REQUIRE(eid_sign(key, (const uint8_t *)msg, len, sig, &err) == EID_OK);
-	char *s = test_b64(sig, sizeof(sig));
-	long status;
-	json_decref(call("POST", path,
-			 json_pack("{s:s, s:s, s:I, s:s}", "card_id", card, "nonce", nonce, "ts",
-				   (json_int_t)ts, "device_sig", s),
-			 &status));
-	free(s);
-	return status;
+	return device_post(fx.ps, path, verb, key, card, nonce, svc_now_ms(), NULL);
 }
 
 static void test_revoke_this_device(void)
