@@ -1,6 +1,6 @@
-/* tests/api/call.h — a JSON call to a service of the API tests: method and
- * path on a server started on loopback, an optional bearer token (a relying
- * party's credential, the admin token). Include after test.h. */
+/* tests/api/call.h — calls to the services of the API tests: a JSON call with
+ * an optional bearer token (a relying party's credential, the admin token), and
+ * a request signed by a device key. Include after test.h. */
 #ifndef EID_TESTS_API_CALL_H
 #define EID_TESTS_API_CALL_H
 
