@@ -10,6 +10,7 @@
 #include <xnnpack.h>
 
 #include "kernels_direct.h"
+#include "kernels_small.h"
 #include "kernels_winograd.h"
 
 static pthread_once_t xnn_once = PTHREAD_ONCE_INIT;
@@ -38,6 +39,7 @@ typedef struct fast_op {
 	xnn_operator_t xnn;
 	nn_wino *wino;
 	nn_direct *direct;
+	nn_small *small;
 } fast_op;
 
 static eid_status prepare_xnn(const nn_node *n, const nn_tensor *x, nn_tensor *y, void *pool,
@@ -52,8 +54,9 @@ eid_status nn_fast_prepare(const nn_node *n, const nn_tensor *x, nn_tensor *y, v
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	eid_status st = nn_wino_fits(n, &x->shape)     ? nn_wino_prepare(n, x, y, pool, &f->wino, err)
 			: nn_direct_fits(n, &x->shape) ? nn_direct_prepare(n, x, y, &f->direct, err)
+			: nn_small_fits(n, &x->shape)  ? nn_small_prepare(n, x, y, &f->small, err)
 						       : prepare_xnn(n, x, y, pool, &f->xnn, err);
-	if (st || (!f->xnn && !f->wino && !f->direct)) {
+	if (st || (!f->xnn && !f->wino && !f->direct && !f->small)) {
 		free(f);
 		return st;
 	}
@@ -169,6 +172,10 @@ eid_status nn_fast_run(const nn_node *n, void *op, void *pool, nn_tensor *y, eid
 		nn_direct_run(f->direct, pool); /* epilogue included */
 		return EID_OK;
 	}
+	if (f->small) {
+		nn_small_run(f->small, pool); /* epilogue included */
+		return EID_OK;
+	}
 	enum xnn_status s = xnn_run_operator(f->xnn, pool);
 	if (s != xnn_status_success)
 		return xfail(err, n, "run", s);
@@ -188,6 +195,7 @@ void nn_fast_release(void *op)
 		xnn_delete_operator(f->xnn);
 	nn_wino_free(f->wino);
 	nn_direct_free(f->direct);
+	nn_small_free(f->small);
 	free(f);
 }
 

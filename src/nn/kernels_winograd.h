@@ -7,7 +7,7 @@
  * the bias and the clamp. The
  * transforms are exact in real arithmetic; in float they add rounding of
  * about 1e-5 relative (tests/nn/test_winograd.c bounds it). The fast backend uses it where it measured faster than
- * XNNPACK's direct convolution (nn_wino_fits: maps of 24x24 and up). AVX2+FMA only. */
+ * XNNPACK's direct convolution (nn_wino_fits: maps of 16x16 and up). AVX2+FMA only. */
 #ifndef EID_NN_KERNELS_WINOGRAD_H
 #define EID_NN_KERNELS_WINOGRAD_H
 

@@ -4,11 +4,15 @@
  *    partial tiles, SAME and VALID, bias and clamps, batch 2;
  *  - direct convolution of few-channel images (src/nn/kernels_direct.c):
  *    3x3 to 7x7 windows, strides 1 and 2, prelu;
+ *  - convolutions with few output pixels (src/nn/kernels_small.c): 1x1 to
+ *    5x5 windows, strides, dilation, SAME/VALID/explicit pads, prelu, odd
+ *    panel counts and uneven row passes;
  *  - a conv on a 1x1 map, run as a matmul of the centre tap. */
 #include <pthreadpool.h>
 
 #include "../../src/nn/kernels_direct.h"
 #include "../../src/nn/kernels_fast.h"
+#include "../../src/nn/kernels_small.h"
 #include "../../src/nn/kernels_winograd.h"
 #include "test.h"
 #include "testrand.h"
@@ -16,7 +20,7 @@
 
 static void one_case(pthreadpool_t pool)
 {
-	const int N = irand(1, 2), H = irand(24, 48), W = irand(24, 48);
+	const int N = irand(1, 2), H = irand(16, 48), W = irand(16, 48);
 	const int C = 8 * irand(1, 8), O = 8 * irand(1, 8);
 	nn_node n = {0};
 	n.op = NN_CONV2D;
@@ -83,7 +87,7 @@ static void test_winograd_declines_other_convs(void)
 	n.in_c = n.out_c = 32;
 	n.ksize[0] = n.ksize[1] = 3;
 	n.stride[0] = n.stride[1] = n.dilation[0] = n.dilation[1] = 1;
-	nn_shape small = {4, {1, 17, 17, 32}}, big = {4, {1, 35, 35, 32}};
+	nn_shape small = {4, {1, 8, 8, 32}}, big = {4, {1, 17, 17, 32}};
 	CHECK(!nn_wino_fits(&n, &small)); /* measured slower there */
 	n.stride[0] = n.stride[1] = 2;
 	CHECK(!nn_wino_fits(&n, &big));
@@ -147,6 +151,92 @@ static void test_direct_matches_reference(void)
 	pthreadpool_destroy(pool);
 }
 
+static int small_ran;
+static void small_case(pthreadpool_t pool)
+{
+	const int N = irand(1, 2), k = 2 * irand(0, 2) + 1;
+	const int H = irand(1, 6), W = irand(1, 6), C = irand(8, 300), O = 16 * irand(1, 5);
+	nn_node n = {0};
+	n.op = NN_CONV2D;
+	n.in_c = C;
+	n.out_c = O;
+	n.ksize[0] = k;
+	n.ksize[1] = irand(0, 3) ? k : 3;
+	n.stride[0] = n.stride[1] = irand(1, 2);
+	n.dilation[0] = n.dilation[1] = k > 1 && !irand(0, 3) ? 2 : 1;
+	n.padding = (nn_padding)irand(0, 2);
+	if (n.padding == NN_PAD_EXPLICIT)
+		for (int i = 0; i < 4; i++)
+			n.pads[i] = irand(0, 2);
+	const size_t nw = (size_t)O * n.ksize[0] * n.ksize[1] * C;
+	n.data = randv(nw, 0.2f);
+	n.count = nw;
+	n.bias = irand(0, 1) ? randv((size_t)O, 1.0f) : NULL;
+	n.prelu = irand(0, 2) ? NULL : randv((size_t)O, 0.5f);
+	n.clamp_min = irand(0, 2) ? -INFINITY : 0.0f;
+	n.clamp_max = irand(0, 3) ? INFINITY : 2.0f;
+	nn_shape xs = {4, {N, H, W, C}};
+	nn_window win;
+	if (nn_window_compute(&n, H, W, &win) != 0 || !nn_small_fits(&n, &xs)) {
+		free(n.data), free(n.bias), free(n.prelu);
+		return;
+	}
+	const size_t nout = (size_t)N * win.out_h * win.out_w * O;
+	nn_tensor x = {xs, randv((size_t)N * H * W * C, 2.0f)};
+	nn_tensor want = {{4, {N, win.out_h, win.out_w, O}}, randv(nout, 1)};
+	nn_tensor got = {want.shape, randv(nout, 1)};
+	nn_ref_conv2d(&n, &x, &want);
+	small_ran++;
+	nn_small *sm;
+	eid_err err;
+	REQUIRE(nn_small_prepare(&n, &x, &got, &sm, &err) == EID_OK);
+	nn_small_run(sm, pool);
+	double maxd = 0, maxv = 0;
+	for (size_t i = 0; i < nout; i++) {
+		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
+		maxv = fmax(maxv, fabs((double)want.data[i]));
+	}
+	if (maxd > 1e-4 * (1 + maxv))
+		fprintf(stderr, "  small N=%d %dx%dx%d->%d k%dx%d s%d d%d pad %d: max diff %g\n", N,
+			H, W, C, O, n.ksize[0], n.ksize[1], n.stride[0], n.dilation[0], n.padding,
+			maxd);
+	CHECK(maxd <= 1e-4 * (1 + maxv));
+	nn_small_free(sm);
+	free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias), free(n.prelu);
+}
+
+static void test_small_maps_match_reference(void)
+{
+	if (!__builtin_cpu_supports("avx512f"))
+		return; /* the path is AVX-512 only; XNNPACK runs these convs elsewhere */
+	test_seed = 4242;
+	pthreadpool_t pool = pthreadpool_create(2);
+	REQUIRE(pool);
+	for (int i = 0; i < 120; i++)
+		small_case(i % 2 ? pool : NULL);
+	CHECK(small_ran >= 60); /* most random shapes take the path */
+	pthreadpool_destroy(pool);
+}
+
+static void test_small_maps_decline_other_convs(void)
+{
+	nn_node n = {0};
+	n.op = NN_CONV2D;
+	n.in_c = n.out_c = 256;
+	n.ksize[0] = n.ksize[1] = 3;
+	n.stride[0] = n.stride[1] = n.dilation[0] = n.dilation[1] = 1;
+	n.padding = NN_PAD_SAME;
+	nn_shape four = {4, {1, 4, 4, 256}}, eight = {4, {1, 8, 8, 256}}, one = {4, {1, 1, 1, 256}};
+	CHECK(!nn_small_fits(&n, &four) == !__builtin_cpu_supports("avx512f"));
+	CHECK(!nn_small_fits(&n, &eight)); /* 64 pixels: XNNPACK measured faster */
+	CHECK(!nn_small_fits(&n, &one));   /* a lone pixel: the centre-tap matmul */
+	n.out_c = 24;                      /* whole 16-output panels only */
+	CHECK(!nn_small_fits(&n, &four));
+	n.out_c = 256;
+	n.op = NN_DWCONV2D;
+	CHECK(!nn_small_fits(&n, &four));
+}
+
 static void test_conv_on_one_pixel_is_centre_tap_matmul(void)
 {
 	test_seed = 777;
@@ -180,4 +270,5 @@ static void test_conv_on_one_pixel_is_centre_tap_matmul(void)
 }
 
 TEST_MAIN(test_conv_on_one_pixel_is_centre_tap_matmul, test_winograd_matches_reference, test_winograd_two_threads,
-	  test_winograd_declines_other_convs, test_direct_matches_reference)
+	  test_winograd_declines_other_convs, test_direct_matches_reference,
+	  test_small_maps_match_reference, test_small_maps_decline_other_convs)
