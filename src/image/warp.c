@@ -24,8 +24,12 @@ void eid_image_warp_affine(const eid_image *img, const double M[6], int W, int H
 				o[0] = o[1] = o[2] = offset;
 				continue;
 			}
-			const double xf = floor(x), yf = floor(y);
-			const int x0 = (int)xf, y0 = (int)yf;
+			/* floor without a libm call: x, y > -1 here, so truncation is
+			 * off by one only on (-1, 0) and at no integer */
+			int x0 = (int)x, y0 = (int)y;
+			x0 -= x0 > x;
+			y0 -= y0 > y;
+			const double xf = x0, yf = y0;
 			const float fx = (float)(x - xf), fy = (float)(y - yf);
 			const float w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy);
 			const float w01 = (1 - fx) * fy, w11 = fx * fy;
