@@ -162,59 +162,50 @@ __attribute__((target("avx2,fma"))) static void dw_row(const nn_node *dw, const 
 	}
 }
 
-/* 4 pixels x 24 outputs of y = clamp(d * W + bias + r): twelve named
- * accumulators stay in registers */
-__attribute__((target("avx2,fma"))) static void pw_4x24(const nn_block *b, const float *dp,
-							 const float *r, float *y, int o)
-{
-	const int C = b->pw->in_c, O = b->pw->out_c;
-	const float *wt = b->pw_t + o;
-	__m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
-	__m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-	for (int c = 0; c < C; c++, wt += O) {
-		const __m256 w0 = _mm256_loadu_ps(wt), w1 = _mm256_loadu_ps(wt + 8),
-			     w2 = _mm256_loadu_ps(wt + 16);
-		__m256 v = _mm256_broadcast_ss(dp + c);
-		a00 = _mm256_fmadd_ps(v, w0, a00);
-		a01 = _mm256_fmadd_ps(v, w1, a01);
-		a02 = _mm256_fmadd_ps(v, w2, a02);
-		v = _mm256_broadcast_ss(dp + C + c);
-		a10 = _mm256_fmadd_ps(v, w0, a10);
-		a11 = _mm256_fmadd_ps(v, w1, a11);
-		a12 = _mm256_fmadd_ps(v, w2, a12);
-		v = _mm256_broadcast_ss(dp + 2 * C + c);
-		a20 = _mm256_fmadd_ps(v, w0, a20);
-		a21 = _mm256_fmadd_ps(v, w1, a21);
-		a22 = _mm256_fmadd_ps(v, w2, a22);
-		v = _mm256_broadcast_ss(dp + 3 * C + c);
-		a30 = _mm256_fmadd_ps(v, w0, a30);
-		a31 = _mm256_fmadd_ps(v, w1, a31);
-		a32 = _mm256_fmadd_ps(v, w2, a32);
+/* 4 pixels x 8*NB outputs of y = clamp(prelu(d * W + bias + r)) (NB a
+ * constant, so the 4 x NB accumulators stay in registers: 12 at most) */
+#define PW_TILE(NB)                                                                              \
+	__attribute__((target("avx2,fma"))) static void pw_4x##NB(                               \
+		const nn_block *b, const float *dp, const float *r, float *y, int o)             \
+	{                                                                                        \
+		const int C = b->pw->in_c, O = b->pw->out_c;                                     \
+		const float *wt = b->pw_t + o;                                                   \
+		__m256 a[4][NB];                                                                 \
+		_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++)                              \
+			_Pragma("GCC unroll 3") for (int q = 0; q < NB; q++)                     \
+				a[p][q] = _mm256_setzero_ps();                                   \
+		for (int c = 0; c < C; c++, wt += O) {                                           \
+			__m256 w[NB];                                                            \
+			_Pragma("GCC unroll 3") for (int q = 0; q < NB; q++)                     \
+				w[q] = _mm256_loadu_ps(wt + 8 * q);                              \
+			_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {                    \
+				const __m256 v = _mm256_broadcast_ss(dp + p * C + c);            \
+				_Pragma("GCC unroll 3") for (int q = 0; q < NB; q++)             \
+					a[p][q] = _mm256_fmadd_ps(v, w[q], a[p][q]);             \
+			}                                                                        \
+		}                                                                                \
+		const nn_node *pw = b->pw, *add = b->add;                                        \
+		const __m256 lo = _mm256_set1_ps(add->clamp_min), hi = _mm256_set1_ps(add->clamp_max); \
+		_Pragma("GCC unroll 3") for (int q = 0; q < NB; q++) {                           \
+			const int oq = o + 8 * q;                                                \
+			const __m256 bias = pw->bias ? _mm256_loadu_ps(pw->bias + oq)            \
+						     : _mm256_setzero_ps();                      \
+			_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {                    \
+				__m256 v = _mm256_add_ps(_mm256_add_ps(a[p][q], bias),           \
+							 _mm256_loadu_ps(r + p * O + oq));       \
+				/* the Add's own prelu, when it took one */                      \
+				if (add->prelu)                                                  \
+					v = _mm256_blendv_ps(                                    \
+						v, _mm256_mul_ps(v, _mm256_loadu_ps(add->prelu + oq)), \
+						v);                                              \
+				_mm256_storeu_ps(y + p * O + oq,                                 \
+						 _mm256_min_ps(_mm256_max_ps(v, lo), hi));       \
+			}                                                                        \
+		}                                                                                \
 	}
-	const nn_node *pw = b->pw, *add = b->add;
-	const __m256 lo = _mm256_set1_ps(add->clamp_min), hi = _mm256_set1_ps(add->clamp_max);
-	const __m256 b0 = pw->bias ? _mm256_loadu_ps(pw->bias + o) : _mm256_setzero_ps(),
-		     b1 = pw->bias ? _mm256_loadu_ps(pw->bias + o + 8) : _mm256_setzero_ps(),
-		     b2 = pw->bias ? _mm256_loadu_ps(pw->bias + o + 16) : _mm256_setzero_ps();
-	/* the Add's own prelu (slope 1 when it has none) */
-	const __m256 s0 = add->prelu ? _mm256_loadu_ps(add->prelu + o) : _mm256_set1_ps(1),
-		     s1 = add->prelu ? _mm256_loadu_ps(add->prelu + o + 8) : _mm256_set1_ps(1),
-		     s2 = add->prelu ? _mm256_loadu_ps(add->prelu + o + 16) : _mm256_set1_ps(1);
-	r += o;
-	y += o;
-#define OUT(acc, p, j, bias, slope)                                                      \
-	do {                                                                             \
-		__m256 v = _mm256_add_ps(_mm256_add_ps(acc, bias),                       \
-					 _mm256_loadu_ps(r + (p) * O + 8 * (j)));        \
-		v = _mm256_blendv_ps(v, _mm256_mul_ps(v, slope), v);                     \
-		_mm256_storeu_ps(y + (p) * O + 8 * (j), _mm256_min_ps(_mm256_max_ps(v, lo), hi)); \
-	} while (0);
-	OUT(a00, 0, 0, b0, s0) OUT(a01, 0, 1, b1, s1) OUT(a02, 0, 2, b2, s2)
-	OUT(a10, 1, 0, b0, s0) OUT(a11, 1, 1, b1, s1) OUT(a12, 1, 2, b2, s2)
-	OUT(a20, 2, 0, b0, s0) OUT(a21, 2, 1, b1, s1) OUT(a22, 2, 2, b2, s2)
-	OUT(a30, 3, 0, b0, s0) OUT(a31, 3, 1, b1, s1) OUT(a32, 3, 2, b2, s2)
-#undef OUT
-}
+PW_TILE(3)
+PW_TILE(2)
+PW_TILE(1)
 
 /* 1 pixel x 8 outputs: the edges of rows and of the output channels */
 __attribute__((target("avx2,fma"))) static void pw_1x8(const nn_block *b, const float *dp,
@@ -242,10 +233,11 @@ static void pw_row(const nn_block *b, const float *d, const float *r, float *y, 
 	int64_t ox = 0;
 	for (; ox + 4 <= OW; ox += 4) {
 		for (int o = 0; o < o24; o += 24)
-			pw_4x24(b, d + ox * C, r + ox * O, y + ox * O, o);
-		for (int64_t p = ox; p < ox + 4; p++)
-			for (int o = o24; o < O; o += 8)
-				pw_1x8(b, d + p * C, r + p * O, y + p * O, o);
+			pw_4x3(b, d + ox * C, r + ox * O, y + ox * O, o);
+		if (O - o24 == 16)
+			pw_4x2(b, d + ox * C, r + ox * O, y + ox * O, o24);
+		else if (O - o24 == 8)
+			pw_4x1(b, d + ox * C, r + ox * O, y + ox * O, o24);
 	}
 	for (; ox < OW; ox++)
 		for (int o = 0; o < O; o += 8)

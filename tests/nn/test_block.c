@@ -11,8 +11,8 @@
 
 static void one_case(pthreadpool_t pool)
 {
-	static const int chans[] = {8, 16, 24, 48, 96};
-	const int C = chans[irand(0, 4)], O = chans[irand(0, 4)];
+	static const int chans[] = {8, 16, 24, 32, 48, 64, 96};
+	const int C = chans[irand(0, 6)], O = chans[irand(0, 6)];
 	const int H = irand(1, 19), W = irand(1, 19), k = irand(0, 3) ? 3 : 5;
 	nn_node dw = {0}, pw = {0}, add = {0};
 	dw.op = NN_DWCONV2D;
@@ -114,8 +114,8 @@ static void test_block_refuses_what_it_cannot_do(void)
 /* k chained blocks (3x3 stride 1 SAME, r = x) vs the reference, block by block */
 static void chain_case(int k, int bands, pthreadpool_t pool)
 {
-	static const int chans[] = {8, 16, 24, 48};
-	const int C = chans[irand(0, 3)], N = irand(1, 2), H = irand(1, 24), W = irand(1, 24);
+	static const int chans[] = {8, 16, 24, 32, 48, 64};
+	const int C = chans[irand(0, 5)], N = irand(1, 2), H = irand(1, 24), W = irand(1, 24);
 	nn_node dw[8], pw[8], add[8];
 	nn_block blocks[8];
 	const nn_block *links[8];
