@@ -92,10 +92,40 @@ __attribute__((target("avx2,fma"))) static __m256 dw_any(const nn_node *dw, cons
 	return acc;
 }
 
+/* Eight stride-1 3x3 outputs of 8 channels side by side (first: the first
+ * one's window in the rows): each input pixel is loaded once and feeds the up
+ * to three outputs whose window holds it, 10 loads per row of taps instead
+ * of 24. Each output still sums its taps in the order ky, kx: a[j] meets
+ * x[j], x[j+1], x[j+2] in turn, row by row. */
+__attribute__((target("avx2,fma"))) static inline void dw_slide8(const float *const *rows,
+								   int64_t first, int C,
+								   const float *w, __m256 a[8])
+{
+	_Pragma("GCC unroll 3") for (int ky = 0; ky < 3; ky++) {
+		const __m256 w0 = _mm256_loadu_ps(w + (3 * ky) * C),
+			     w1 = _mm256_loadu_ps(w + (3 * ky + 1) * C),
+			     w2 = _mm256_loadu_ps(w + (3 * ky + 2) * C);
+		const float *p = rows[ky] + first;
+		_Pragma("GCC unroll 10") for (int x = 0; x < 10; x++, p += C) {
+			const __m256 v = _mm256_loadu_ps(p);
+			if (x < 8)
+				a[x] = ky == 0 ? _mm256_mul_ps(v, w0) : _mm256_fmadd_ps(v, w0, a[x]);
+			if (x >= 1 && x < 9)
+				a[x - 1] = _mm256_fmadd_ps(v, w1, a[x - 1]);
+			if (x >= 2)
+				a[x - 2] = _mm256_fmadd_ps(v, w2, a[x - 2]);
+		}
+	}
+}
+
 /* d[ox][c] = clamp(bias + sum over taps of x * w) for one output row from the
  * KH input rows of its window (zero_row where outside the image). For a 3x3
- * window the nine weights of 8 channels stay in registers while the interior
- * pixels stream past, four at a time (four independent FMA chains). */
+ * stride-1 window the interior runs in strips of 8 pixels (dw_slide8), every
+ * channel group of a strip before the next strip: going channel group by
+ * group over the whole row instead read rows of 24+ channels, which exceed
+ * L1, from L2 once per group (blazeface 10% slower). Other 3x3 windows keep
+ * the nine weights of 8 channels in registers while the pixels stream past,
+ * four at a time. */
 __attribute__((target("avx2,fma"))) static void dw_row(const nn_node *dw, const float *const *rows,
 						       const geom *g, float *d)
 {
@@ -111,6 +141,19 @@ __attribute__((target("avx2,fma"))) static void dw_row(const nn_node *dw, const 
 		if (in_lo > in_hi)
 			in_lo = in_hi = OW;
 	}
+	/* stride 1: the interior in strips of 8 pixels, all channel groups of a
+	 * strip in turn while its input lines are in L1 */
+	const int64_t strips_end = sx == 1 ? in_lo + (in_hi - in_lo) / 8 * 8 : in_lo;
+	for (int64_t ox = in_lo; ox < strips_end; ox += 8)
+		for (int c = 0; c < C; c += 8) {
+			const __m256 bias =
+				dw->bias ? _mm256_loadu_ps(dw->bias + c) : _mm256_setzero_ps();
+			__m256 a[8];
+			dw_slide8(rows, (ox - g->win.pad_left) * C + c, C, dw->data + c, a);
+			_Pragma("GCC unroll 8") for (int j = 0; j < 8; j++)
+				_mm256_storeu_ps(d + (ox + j) * C + c,
+						 _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(a[j], bias), lo), hi));
+		}
 	for (int c = 0; c < C; c += 8) {
 		const __m256 bias = dw->bias ? _mm256_loadu_ps(dw->bias + c) : _mm256_setzero_ps();
 #define STORE(acc, ox)                                                                  \
@@ -125,7 +168,8 @@ __attribute__((target("avx2,fma"))) static void dw_row(const nn_node *dw, const 
 				     w4 = _mm256_loadu_ps(w + 4 * C), w5 = _mm256_loadu_ps(w + 5 * C),
 				     w6 = _mm256_loadu_ps(w + 6 * C), w7 = _mm256_loadu_ps(w + 7 * C),
 				     w8 = _mm256_loadu_ps(w + 8 * C);
-			const int64_t step = (int64_t)sx * C, first = (in_lo * sx - g->win.pad_left) * C + c;
+			const int64_t step = (int64_t)sx * C,
+				      first = (strips_end * sx - g->win.pad_left) * C + c;
 			const float *r0 = rows[0] + first, *r1 = rows[1] + first, *r2 = rows[2] + first;
 #define TAPS(acc, o)                                                                    \
 	acc = _mm256_mul_ps(_mm256_loadu_ps(r0 + (o)), w0);                             \
@@ -137,7 +181,7 @@ __attribute__((target("avx2,fma"))) static void dw_row(const nn_node *dw, const 
 	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + (o)), w6, acc);                      \
 	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + (o) + C), w7, acc);                  \
 	acc = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + (o) + 2 * C), w8, acc);
-			int64_t ox = in_lo, off = 0;
+			int64_t ox = strips_end, off = 0;
 			for (; ox + 4 <= in_hi; ox += 4, off += 4 * step) {
 				__m256 a0, a1, a2, a3;
 				TAPS(a0, off)
