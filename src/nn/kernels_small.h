@@ -5,9 +5,11 @@
  * pixels and 2.4 MB of weights. XNNPACK's 7-pixel tiles stream all the
  * weights once per 7 pixels, from memory each time. Here the output pixels
  * are gathered first (im2col: each pixel's window as one row, zero where it
- * leaves the image) and all of them, up to 16 per pass so the accumulators
- * fill the AVX-512 registers, run against one 16-output slice of the weights
- * while that slice is in cache: the weights stream from memory once. Sums
+ * leaves the image) and all of them, up to 14 per pass so the 14 x 2
+ * accumulators and two weight vectors fill the 32 AVX-512 registers, run
+ * against one 32-output slice of the weights while that slice is in cache:
+ * the weights stream from memory once. At 64 pixels and more (8x8 maps)
+ * XNNPACK measured faster, so the path stops at 32. Sums
  * run over taps ky, kx and channels c as in the reference conv, so results
  * differ from it only by FMA rounding. AVX-512F only. */
 #ifndef EID_NN_KERNELS_SMALL_H
