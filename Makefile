@@ -42,7 +42,7 @@ $(BUILD)/eid: $(CLI_OBJ) $(BUILD)/libeid.a
 
 # the fused block's register tiles live in registers only when unrolled
 $(BUILD)/src/nn/kernels_block.o $(BUILD)/src/nn/kernels_winograd.o $(BUILD)/src/nn/kernels_direct.o \
-	$(BUILD)/src/nn/kernels_small.o \
+	$(BUILD)/src/nn/kernels_small.o $(BUILD)/src/nn/kernels_bf16.o \
 	$(BUILD)/src/nn/kernels_fast.o: OPT := -O3
 
 $(BUILD)/%.o: %.c

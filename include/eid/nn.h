@@ -44,6 +44,9 @@ typedef struct eid_session_opts {
 	eid_backend backend;
 	int threads;          /* 1 = run on the calling thread; 0 = one per core */
 	eid_threadpool *pool; /* if set, used instead of a pool of `threads`; not owned */
+	int bf16;             /* fast backend: 1x1 convs in bfloat16 on CPUs with AVX512_BF16,
+				 about 2x faster there and no longer exact (src/nn/kernels_bf16.h);
+				 default 0 */
 } eid_session_opts;
 
 typedef struct eid_tensor_view {

@@ -56,7 +56,7 @@ static int cmp_double(const void *a, const void *b)
 int cmd_model_run(int argc, char **argv)
 {
 	const char *model = NULL, *input = NULL, *shape = NULL, *prefix = NULL;
-	int repeat = 1, threads = 1, reference = 0;
+	int repeat = 1, threads = 1, reference = 0, bf16 = 0;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -72,6 +72,8 @@ int cmd_model_run(int argc, char **argv)
 			threads = atoi(argv[++i]);
 		else if (strcmp(a, "--reference") == 0)
 			reference = 1;
+		else if (strcmp(a, "--bf16") == 0)
+			bf16 = 1;
 		else if (a[0] != '-' && !model)
 			model = a;
 		else {
@@ -82,9 +84,9 @@ int cmd_model_run(int argc, char **argv)
 	int64_t dims[6];
 	int rank;
 	if (!model || !input || !shape || !prefix || repeat < 1 || repeat > 100000 || threads < 0 ||
-	    threads > 256 || parse_shape(shape, dims, &rank) != 0) {
+	    threads > 256 || (reference && bf16) || parse_shape(shape, dims, &rank) != 0) {
 		fprintf(stderr, "usage: eid model run MODEL --input IN.f32 --shape 1,H,W,C --output "
-				"PREFIX [--repeat N] [--threads T] [--reference]\n");
+				"PREFIX [--repeat N] [--threads T] [--reference | --bf16]\n");
 		return 2;
 	}
 	eid_err err;
@@ -118,6 +120,7 @@ int cmd_model_run(int argc, char **argv)
 	eid_session_opts o = eid_session_defaults();
 	o.threads = threads;
 	o.backend = reference ? EID_BACKEND_REFERENCE : EID_BACKEND_FAST;
+	o.bf16 = bf16;
 	st = eid_session_new(m, &o, &s, &err);
 	times = malloc((size_t)repeat * sizeof(double));
 	for (int r = 0; !st && times && r < repeat; r++) {
@@ -151,7 +154,8 @@ int cmd_model_run(int argc, char **argv)
 	}
 	printf("],\"backend\":\"%s\",\"threads\":%d,\"repeat\":%d,\"median_ms\":%.3f,"
 	       "\"min_ms\":%.3f}\n",
-	       reference ? "reference" : "fast", threads, repeat, median, times[0]);
+	       reference ? "reference" : bf16 ? "fast-bf16" : "fast", threads, repeat, median,
+	       times[0]);
 	rc = 0;
 out:
 	free(times);

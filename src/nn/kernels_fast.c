@@ -9,6 +9,7 @@
 #include <string.h>
 #include <xnnpack.h>
 
+#include "kernels_bf16.h"
 #include "kernels_direct.h"
 #include "kernels_small.h"
 #include "kernels_winograd.h"
@@ -40,13 +41,14 @@ typedef struct fast_op {
 	nn_wino *wino;
 	nn_direct *direct;
 	nn_small *small;
+	nn_bf16 *bf16;
 } fast_op;
 
 static eid_status prepare_xnn(const nn_node *n, const nn_tensor *x, nn_tensor *y, void *pool,
 			      xnn_operator_t *op_out, eid_err *err);
 
 eid_status nn_fast_prepare(const nn_node *n, const nn_tensor *x, nn_tensor *y, void *pool,
-			   void **op_out, eid_err *err)
+			   int bf16, void **op_out, eid_err *err)
 {
 	*op_out = NULL;
 	fast_op *f = calloc(1, sizeof(*f));
@@ -55,8 +57,9 @@ eid_status nn_fast_prepare(const nn_node *n, const nn_tensor *x, nn_tensor *y, v
 	eid_status st = nn_wino_fits(n, &x->shape)     ? nn_wino_prepare(n, x, y, pool, &f->wino, err)
 			: nn_direct_fits(n, &x->shape) ? nn_direct_prepare(n, x, y, &f->direct, err)
 			: nn_small_fits(n, &x->shape)  ? nn_small_prepare(n, x, y, &f->small, err)
+			: bf16 && nn_bf16_fits(n, &x->shape) ? nn_bf16_prepare(n, x, y, &f->bf16, err)
 						       : prepare_xnn(n, x, y, pool, &f->xnn, err);
-	if (st || (!f->xnn && !f->wino && !f->direct && !f->small)) {
+	if (st || (!f->xnn && !f->wino && !f->direct && !f->small && !f->bf16)) {
 		free(f);
 		return st;
 	}
@@ -176,6 +179,10 @@ eid_status nn_fast_run(const nn_node *n, void *op, void *pool, nn_tensor *y, eid
 		nn_small_run(f->small, pool); /* epilogue included */
 		return EID_OK;
 	}
+	if (f->bf16) {
+		nn_bf16_run(f->bf16, pool); /* epilogue included */
+		return EID_OK;
+	}
 	enum xnn_status s = xnn_run_operator(f->xnn, pool);
 	if (s != xnn_status_success)
 		return xfail(err, n, "run", s);
@@ -196,6 +203,7 @@ void nn_fast_release(void *op)
 	nn_wino_free(f->wino);
 	nn_direct_free(f->direct);
 	nn_small_free(f->small);
+	nn_bf16_free(f->bf16);
 	free(f);
 }
 

@@ -16,9 +16,9 @@
 int nn_fast_available(void);
 /* Creates the operator for node n reading x and writing y (buffers fixed for
  * the plan). *op_out stays NULL for ops that have no operator. pool is a
- * pthreadpool_t or NULL. */
+ * pthreadpool_t or NULL; bf16: 1x1 convs may run in bfloat16. */
 EID_MUST_CHECK eid_status nn_fast_prepare(const nn_node *n, const nn_tensor *x, nn_tensor *y,
-					  void *pool, void **op_out, eid_err *err);
+					  void *pool, int bf16, void **op_out, eid_err *err);
 EID_MUST_CHECK eid_status nn_fast_run(const nn_node *n, void *op, void *pool, nn_tensor *y,
 				      eid_err *err);
 void nn_fast_release(void *op);

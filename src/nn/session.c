@@ -15,7 +15,7 @@
 
 eid_session_opts eid_session_defaults(void)
 {
-	eid_session_opts o = {EID_BACKEND_FAST, 1, NULL};
+	eid_session_opts o = {EID_BACKEND_FAST, 1, NULL, 0};
 	return o;
 }
 
@@ -203,7 +203,7 @@ static eid_status plan(eid_session *s, const int64_t *shape, int rank, eid_err *
 		s->t[i].data = s->owned[i];
 		if (s->opts.backend == EID_BACKEND_FAST && n->op != NN_INPUT) {
 			eid_status st = nn_fast_prepare(n, &s->t[n->in[0]], &s->t[i], s->pool,
-							&s->fast_op[i], err);
+							s->opts.bf16, &s->fast_op[i], err);
 			if (!st && fuse)
 				st = nn_fuse_block(s, i, err);
 			if (st)

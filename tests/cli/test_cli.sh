@@ -13,6 +13,10 @@ out=$("$EID" model info models/human-models/blazeface.json)
 ok "model info" 'echo "$out" | grep -q "\"shape\":\[1,256,256,3\]" && echo "$out" | grep -q "\"Identity_3\""'
 out=$("$EID" model run models/face-api/face_recognition_model-weights_manifest.json --input "$SHARED/faces/reference-vectors/sample1/chip.f32" --shape 1,150,150,3 --output "$tmp/d" --repeat 2 --threads 2)
 ok "model run dlib" '[ "$(stat -c %s "$tmp/d.0.f32")" = 512 ] && echo "$out" | grep -q "\"median_ms\":"'
+out=$("$EID" model run models/human-models/faceres.json --input tests/golden/faceres.input.f32 --shape 1,224,224,3 --output "$tmp/r" --bf16)
+ok "model run --bf16 runs faceres" '[ "$(stat -c %s "$tmp/r.1.f32")" = 4096 ] && echo "$out" | grep -q "\"backend\":\"fast-bf16\""'
+"$EID" model run models/human-models/faceres.json --input tests/golden/faceres.input.f32 --shape 1,224,224,3 --output "$tmp/r" --bf16 --reference 2>"$tmp/err"
+ok "model run --bf16 with --reference is a usage error" '[ $? -eq 2 ] && grep -q "usage" "$tmp/err"'
 "$EID" model run models/human-models/blazeface.json --input "$png" --shape 1,256,256,3 --output "$tmp/x" 2>"$tmp/err"
 ok "model run wrong input size is a usage error" '[ $? -ne 0 ] && grep -q "needs" "$tmp/err"'
 printf '{"modelTopology":{"node":[{"name":"x","op":"Placeholder","attr":{"shape":{"shape":{"dim":[{"size":"1"}]}}}},{"name":"y","op":"FancyOp","input":["x"]}]},"weightsManifest":[]}' >"$tmp/bad.json"

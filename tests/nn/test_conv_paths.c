@@ -7,9 +7,12 @@
  *  - convolutions with few output pixels (src/nn/kernels_small.c): 1x1 to
  *    5x5 windows, strides, dilation, SAME/VALID/explicit pads, prelu, odd
  *    panel counts and uneven row passes;
+ *  - 1x1 convolutions in bfloat16 (src/nn/kernels_bf16.c) against the
+ *    reference conv on inputs and weights rounded to bfloat16;
  *  - a conv on a 1x1 map, run as a matmul of the centre tap. */
 #include <pthreadpool.h>
 
+#include "../../src/nn/kernels_bf16.h"
 #include "../../src/nn/kernels_direct.h"
 #include "../../src/nn/kernels_fast.h"
 #include "../../src/nn/kernels_small.h"
@@ -237,6 +240,76 @@ static void test_small_maps_decline_other_convs(void)
 	CHECK(!nn_small_fits(&n, &four));
 }
 
+/* The bf16 kernel must equal the float conv of the rounded values up to
+ * float summation order: rounding is its only departure from the reference. */
+static void bf16_case(pthreadpool_t pool)
+{
+	const int N = irand(1, 2), H = irand(1, 20), W = irand(1, 20);
+	const int C = 2 * irand(1, 300), O = 16 * irand(1, 7);
+	nn_node n = {0};
+	n.op = NN_CONV2D;
+	n.in_c = C;
+	n.out_c = O;
+	n.ksize[0] = n.ksize[1] = 1;
+	n.stride[0] = n.stride[1] = n.dilation[0] = n.dilation[1] = 1;
+	n.padding = irand(0, 1) ? NN_PAD_SAME : NN_PAD_VALID;
+	n.data = randv((size_t)O * C, 0.5f);
+	n.count = (size_t)O * C;
+	n.bias = irand(0, 1) ? randv((size_t)O, 1.0f) : NULL;
+	n.prelu = irand(0, 2) ? NULL : randv((size_t)O, 0.5f);
+	n.clamp_min = irand(0, 2) ? -INFINITY : 0.0f;
+	n.clamp_max = irand(0, 3) ? INFINITY : 2.0f;
+	nn_shape xs = {4, {N, H, W, C}};
+	REQUIRE(nn_bf16_fits(&n, &xs));
+	const size_t nin = (size_t)N * H * W * C, nout = (size_t)N * H * W * O;
+	nn_tensor x = {xs, randv(nin, 2.0f)};
+	nn_tensor want = {{4, {N, H, W, O}}, randv(nout, 1)};
+	nn_tensor got = {want.shape, randv(nout, 1)};
+	nn_bf16 *b;
+	eid_err err;
+	REQUIRE(nn_bf16_prepare(&n, &x, &got, &b, &err) == EID_OK);
+	nn_bf16_run(b, pool);
+	/* the reference on the rounded values */
+	for (size_t i = 0; i < nin; i++)
+		x.data[i] = nn_bf16_round(x.data[i]);
+	for (size_t i = 0; i < (size_t)O * C; i++)
+		n.data[i] = nn_bf16_round(n.data[i]);
+	nn_ref_conv2d(&n, &x, &want);
+	double maxd = 0, maxv = 0;
+	for (size_t i = 0; i < nout; i++) {
+		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
+		maxv = fmax(maxv, fabs((double)want.data[i]));
+	}
+	if (maxd > 1e-5 * (1 + maxv))
+		fprintf(stderr, "  bf16 N=%d %dx%dx%d->%d: max diff %g of %g\n", N, H, W, C, O, maxd,
+			maxv);
+	CHECK(maxd <= 1e-5 * (1 + maxv));
+	nn_bf16_free(b);
+	free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias), free(n.prelu);
+}
+
+static void test_bf16_is_the_conv_of_rounded_values(void)
+{
+	if (!nn_bf16_available())
+		return; /* AVX512_BF16 only; sessions fall back to float elsewhere */
+	test_seed = 1616;
+	pthreadpool_t pool = pthreadpool_create(2);
+	REQUIRE(pool);
+	for (int i = 0; i < 60; i++)
+		bf16_case(i % 2 ? pool : NULL);
+	pthreadpool_destroy(pool);
+}
+
+static void test_bf16_rounds_to_nearest_even(void)
+{
+	/* 8 significant bits: steps of 1/128 above 1 */
+	CHECK(nn_bf16_round(1.0f) == 1.0f);
+	CHECK(nn_bf16_round(1.0f + 1.0f / 256) == 1.0f);              /* tie: to even */
+	CHECK(nn_bf16_round(1.0f + 3.0f / 256) == 1.0f + 4.0f / 256); /* tie: to even */
+	CHECK(nn_bf16_round(1.0f + 1.5f / 256) == 1.0f + 2.0f / 256); /* above half */
+	CHECK(nn_bf16_round(-3.0f) == -3.0f);
+}
+
 static void test_conv_on_one_pixel_is_centre_tap_matmul(void)
 {
 	test_seed = 777;
@@ -260,7 +333,7 @@ static void test_conv_on_one_pixel_is_centre_tap_matmul(void)
 		nn_ref_conv2d(&n, &x, &want);
 		void *op;
 		eid_err err;
-		REQUIRE(nn_fast_prepare(&n, &x, &got, NULL, &op, &err) == EID_OK);
+		REQUIRE(nn_fast_prepare(&n, &x, &got, NULL, 0, &op, &err) == EID_OK);
 		REQUIRE(nn_fast_run(&n, op, NULL, &got, &err) == EID_OK);
 		for (int j = 0; j < N * O; j++)
 			CHECK_NEAR(got.data[j], want.data[j], 1e-4 * (1 + fabs(want.data[j])));
@@ -271,4 +344,5 @@ static void test_conv_on_one_pixel_is_centre_tap_matmul(void)
 
 TEST_MAIN(test_conv_on_one_pixel_is_centre_tap_matmul, test_winograd_matches_reference, test_winograd_two_threads,
 	  test_winograd_declines_other_convs, test_direct_matches_reference,
-	  test_small_maps_match_reference, test_small_maps_decline_other_convs)
+	  test_small_maps_match_reference, test_small_maps_decline_other_convs,
+	  test_bf16_is_the_conv_of_rounded_values, test_bf16_rounds_to_nearest_even)

@@ -134,7 +134,7 @@ static void compare_op(const char *desc, const nn_node *n, nn_tensor *x, const n
 	int ok = 1;
 	for (int p = 0; p < 2; p++) {
 		eid_err err = {{0}};
-		eid_status st = nn_fast_prepare(n, x, &yf[p], pools[p], &ops[p], &err);
+		eid_status st = nn_fast_prepare(n, x, &yf[p], pools[p], 0, &ops[p], &err);
 		if (st)
 			fprintf(stderr, "  %s: prepare failed: %s\n", desc, err.msg);
 		CHECK(st == EID_OK);
