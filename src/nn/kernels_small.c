@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels_zmm.h"
+
 #define MAX_ROWS 14   /* output pixels per pass: 14 x 2 accumulators + the weights */
 #define MAX_PIXELS 32 /* at 64 (dlib 8x8, faceres 7x7) XNNPACK measured faster */
 #define MAX_K 16384   /* floats in one window: bounds the patch buffer */
@@ -145,21 +147,9 @@ static void gather(void *ctx, size_t i)
 					acc[r][q] = _mm512_fmadd_ps(v, w[q], acc[r][q]);         \
 			}                                                                        \
 		}                                                                                \
-		const __m512 lo = _mm512_set1_ps(n->clamp_min), hi = _mm512_set1_ps(n->clamp_max); \
-		const __m512 zero = _mm512_setzero_ps();                                         \
-		_Pragma("GCC unroll 2") for (int q = 0; q < NP; q++) {                           \
-			const int oq = o + 16 * q;                                               \
-			const __m512 bias = n->bias ? _mm512_loadu_ps(n->bias + oq) : zero;      \
-			_Pragma("GCC unroll 16") for (int r = 0; r < R; r++) {                   \
-				__m512 v = _mm512_add_ps(acc[r][q], bias);                       \
-				if (n->prelu) {                                                  \
-					const __mmask16 neg = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ); \
-					v = _mm512_mask_mul_ps(v, neg, v, _mm512_loadu_ps(n->prelu + oq)); \
-				}                                                                \
-				v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);                     \
-				_mm512_storeu_ps(y + (size_t)r * O + oq, v);                     \
-			}                                                                        \
-		}                                                                                \
+		_Pragma("GCC unroll 16") for (int r = 0; r < R; r++)                             \
+			_Pragma("GCC unroll 2") for (int q = 0; q < NP; q++)                     \
+				nn_zmm_store(n, acc[r][q], o + 16 * q, y + (size_t)r * O);       \
 	}
 #define SMALL_TILES(R) SMALL_TILE(R, 1) SMALL_TILE(R, 2)
 SMALL_TILES(1)

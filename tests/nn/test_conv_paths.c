@@ -20,6 +20,31 @@
 #include "test.h"
 #include "testrand.h"
 
+#include <stdarg.h>
+
+/* got against want: every element within tol * (1 + max |want|); otherwise
+ * the case (printf-style) and the largest difference go to stderr. */
+__attribute__((format(printf, 4, 5))) static void check_close(const nn_tensor *got,
+							      const nn_tensor *want, double tol,
+							      const char *fmt, ...)
+{
+	const size_t n = nn_shape_count(&want->shape);
+	double maxd = 0, maxv = 0;
+	for (size_t i = 0; i < n; i++) {
+		maxd = fmax(maxd, fabs((double)got->data[i] - want->data[i]));
+		maxv = fmax(maxv, fabs((double)want->data[i]));
+	}
+	if (maxd > tol * (1 + maxv)) {
+		va_list ap;
+		va_start(ap, fmt);
+		fputs("  ", stderr);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, ": max diff %g of %g\n", maxd, maxv);
+	}
+	CHECK(maxd <= tol * (1 + maxv));
+}
+
 
 static void one_case(pthreadpool_t pool)
 {
@@ -55,15 +80,8 @@ static void one_case(pthreadpool_t pool)
 	eid_err err;
 	REQUIRE(nn_wino_prepare(&n, &x, &got, pool, &w, &err) == EID_OK);
 	REQUIRE(nn_wino_run(w, pool, &err) == EID_OK);
-	double maxd = 0, maxv = 0;
-	for (size_t i = 0; i < nout; i++) {
-		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
-		maxv = fmax(maxv, fabs((double)want.data[i]));
-	}
-	if (maxd > 1e-4 * (1 + maxv))
-		fprintf(stderr, "  N=%d %dx%dx%d->%d pad %d: max diff %g of %g\n", N, H, W, C, O,
-			n.padding, maxd, maxv);
-	CHECK(maxd <= 1e-4 * (1 + maxv));
+	check_close(&got, &want, 1e-4, "winograd N=%d %dx%dx%d->%d pad %d", N, H, W, C, O,
+		    n.padding);
 	nn_wino_free(w);
 	free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias);
 }
@@ -132,15 +150,8 @@ static void direct_case(pthreadpool_t pool)
 	eid_err err;
 	REQUIRE(nn_direct_prepare(&n, &x, &got, &d, &err) == EID_OK);
 	nn_direct_run(d, pool);
-	double maxd = 0, maxv = 0;
-	for (size_t i = 0; i < nout; i++) {
-		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
-		maxv = fmax(maxv, fabs((double)want.data[i]));
-	}
-	if (maxd > 1e-4 * (1 + maxv))
-		fprintf(stderr, "  direct N=%d %dx%dx%d->%d k%d s%d pad %d: max diff %g\n", N, H, W,
-			C, O, k, n.stride[0], n.padding, maxd);
-	CHECK(maxd <= 1e-4 * (1 + maxv));
+	check_close(&got, &want, 1e-4, "direct N=%d %dx%dx%d->%d k%d s%d pad %d", N, H, W, C, O, k,
+		    n.stride[0], n.padding);
 	nn_direct_free(d);
 	free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias), free(n.prelu);
 }
@@ -194,16 +205,8 @@ static void small_case(pthreadpool_t pool)
 	eid_err err;
 	REQUIRE(nn_small_prepare(&n, &x, &got, &sm, &err) == EID_OK);
 	nn_small_run(sm, pool);
-	double maxd = 0, maxv = 0;
-	for (size_t i = 0; i < nout; i++) {
-		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
-		maxv = fmax(maxv, fabs((double)want.data[i]));
-	}
-	if (maxd > 1e-4 * (1 + maxv))
-		fprintf(stderr, "  small N=%d %dx%dx%d->%d k%dx%d s%d d%d pad %d: max diff %g\n", N,
-			H, W, C, O, n.ksize[0], n.ksize[1], n.stride[0], n.dilation[0], n.padding,
-			maxd);
-	CHECK(maxd <= 1e-4 * (1 + maxv));
+	check_close(&got, &want, 1e-4, "small N=%d %dx%dx%d->%d k%dx%d s%d d%d pad %d", N, H, W, C,
+		    O, n.ksize[0], n.ksize[1], n.stride[0], n.dilation[0], n.padding);
 	nn_small_free(sm);
 	free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias), free(n.prelu);
 }
@@ -275,15 +278,7 @@ static void bf16_case(pthreadpool_t pool)
 	for (size_t i = 0; i < (size_t)O * C; i++)
 		n.data[i] = nn_bf16_round(n.data[i]);
 	nn_ref_conv2d(&n, &x, &want);
-	double maxd = 0, maxv = 0;
-	for (size_t i = 0; i < nout; i++) {
-		maxd = fmax(maxd, fabs((double)got.data[i] - want.data[i]));
-		maxv = fmax(maxv, fabs((double)want.data[i]));
-	}
-	if (maxd > 1e-5 * (1 + maxv))
-		fprintf(stderr, "  bf16 N=%d %dx%dx%d->%d: max diff %g of %g\n", N, H, W, C, O, maxd,
-			maxv);
-	CHECK(maxd <= 1e-5 * (1 + maxv));
+	check_close(&got, &want, 1e-5, "bf16 N=%d %dx%dx%d->%d", N, H, W, C, O);
 	nn_bf16_free(b);
 	free(x.data), free(want.data), free(got.data), free(n.data), free(n.bias), free(n.prelu);
 }
