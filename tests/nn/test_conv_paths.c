@@ -22,6 +22,16 @@
 
 #include <stdarg.h>
 
+/* A random fused epilogue for n (out_c set): bias, prelu and clamps, each
+ * present or not. */
+static void random_epilogue(nn_node *n)
+{
+	n->bias = irand(0, 1) ? randv((size_t)n->out_c, 1.0f) : NULL;
+	n->prelu = irand(0, 2) ? NULL : randv((size_t)n->out_c, 0.5f);
+	n->clamp_min = irand(0, 2) ? -INFINITY : 0.0f;
+	n->clamp_max = irand(0, 3) ? INFINITY : 2.0f;
+}
+
 /* got against want: every element within tol * (1 + max |want|); otherwise
  * the case (printf-style) and the largest difference go to stderr. */
 __attribute__((format(printf, 4, 5))) static void check_close(const nn_tensor *got,
@@ -131,10 +141,7 @@ static void direct_case(pthreadpool_t pool)
 	n.padding = irand(0, 1) ? NN_PAD_SAME : NN_PAD_VALID;
 	n.data = randv((size_t)O * k * k * C, 0.3f);
 	n.count = (size_t)O * k * k * C;
-	n.bias = irand(0, 1) ? randv((size_t)O, 1.0f) : NULL;
-	n.prelu = irand(0, 2) ? NULL : randv((size_t)O, 0.5f);
-	n.clamp_min = irand(0, 2) ? -INFINITY : 0.0f;
-	n.clamp_max = irand(0, 3) ? INFINITY : 2.0f;
+	random_epilogue(&n);
 	nn_shape xs = {4, {N, H, W, C}};
 	nn_window win;
 	if (nn_window_compute(&n, H, W, &win) != 0 || !nn_direct_fits(&n, &xs)) {
@@ -185,10 +192,7 @@ static void small_case(pthreadpool_t pool)
 	const size_t nw = (size_t)O * n.ksize[0] * n.ksize[1] * C;
 	n.data = randv(nw, 0.2f);
 	n.count = nw;
-	n.bias = irand(0, 1) ? randv((size_t)O, 1.0f) : NULL;
-	n.prelu = irand(0, 2) ? NULL : randv((size_t)O, 0.5f);
-	n.clamp_min = irand(0, 2) ? -INFINITY : 0.0f;
-	n.clamp_max = irand(0, 3) ? INFINITY : 2.0f;
+	random_epilogue(&n);
 	nn_shape xs = {4, {N, H, W, C}};
 	nn_window win;
 	if (nn_window_compute(&n, H, W, &win) != 0 || !nn_small_fits(&n, &xs)) {
@@ -258,10 +262,7 @@ static void bf16_case(pthreadpool_t pool)
 	n.padding = irand(0, 1) ? NN_PAD_SAME : NN_PAD_VALID;
 	n.data = randv((size_t)O * C, 0.5f);
 	n.count = (size_t)O * C;
-	n.bias = irand(0, 1) ? randv((size_t)O, 1.0f) : NULL;
-	n.prelu = irand(0, 2) ? NULL : randv((size_t)O, 0.5f);
-	n.clamp_min = irand(0, 2) ? -INFINITY : 0.0f;
-	n.clamp_max = irand(0, 3) ? INFINITY : 2.0f;
+	random_epilogue(&n);
 	nn_shape xs = {4, {N, H, W, C}};
 	REQUIRE(nn_bf16_fits(&n, &xs));
 	const size_t nin = (size_t)N * H * W * C, nout = (size_t)N * H * W * O;
