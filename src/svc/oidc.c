@@ -110,11 +110,6 @@ json_t *eid_oidc_jwks(eid_platform *p)
 
 /* ---- small helpers ------------------------------------------------------------- */
 
-static void hash32(const char *s, uint8_t out[32])
-{
-	crypto_generichash(out, 32, (const uint8_t *)s, strlen(s), NULL, 0);
-}
-
 /* "<sid>.<secret>" -> sid and the secret's hash; 0 if malformed */
 static int split_token(const char *tok, char sid[48], uint8_t h[32])
 {
@@ -123,7 +118,7 @@ static int split_token(const char *tok, char sid[48], uint8_t h[32])
 		return 0;
 	memcpy(sid, tok, (size_t)(dot - tok));
 	sid[dot - tok] = 0;
-	hash32(dot + 1, h);
+	svc_secret_hash(dot + 1, h);
 	return 1;
 }
 
@@ -384,7 +379,7 @@ eid_status eid_oidc_authorize(eid_platform *p, const eid_oidc_authz_req *q, char
 	eid_err ignore;
 	/* without a known client and one of its redirect URIs there is nobody
 	 * to send an error to (RFC 6749 4.1.2.1): the page says it */
-	eid_status st = q->client_id && strlen(q->client_id) < 48
+	eid_status st = svc_id_ok(q->client_id)
 				? eid_store_oidc_client_get(p->store, q->client_id, c, &ignore)
 				: EID_E_NOT_FOUND;
 	if (st == EID_E_NOT_FOUND) {
@@ -450,7 +445,7 @@ eid_status eid_oidc_authorize(eid_platform *p, const eid_oidc_authz_req *q, char
 		snprintf(g->scope, sizeof(g->scope), "openid");
 		snprintf(g->status, sizeof(g->status), "pending");
 		eid_jose_random_token(browser);
-		hash32(browser, g->browser_hash);
+		svc_secret_hash(browser, g->browser_hash);
 		g->created_ms = svc_now_ms();
 		st = eid_store_oidc_grant_add(p->store, g, err);
 	}
@@ -472,12 +467,12 @@ static eid_status grant_for_browser(eid_platform *p, const char *sid, const char
 {
 	char name[80], value[64];
 	uint8_t h[32];
-	if (!sid || strlen(sid) >= 48)
+	if (!svc_id_ok(sid))
 		return eid_fail(err, EID_E_NOT_FOUND, "no such sign-in");
 	snprintf(name, sizeof(name), "eid_authz_%s", sid);
 	if (!cookie_value(cookies, name, value, sizeof(value)))
 		return eid_fail(err, EID_E_NOT_FOUND, "no such sign-in in this browser");
-	hash32(value, h);
+	svc_secret_hash(value, h);
 	eid_status st = eid_store_oidc_grant_get(p->store, sid, g, err);
 	if (!st && !eid_crypto_equal(h, g->browser_hash, 32))
 		st = eid_fail(err, EID_E_NOT_FOUND, "no such sign-in in this browser");
@@ -535,7 +530,7 @@ eid_status eid_oidc_finish(eid_platform *p, const char *sid, const char *cookies
 	char secret[44], code[96];
 	eid_jose_random_token(secret);
 	snprintf(code, sizeof(code), "%s.%s", g.sid, secret);
-	hash32(secret, g.code_hash);
+	svc_secret_hash(secret, g.code_hash);
 	sodium_memzero(secret, sizeof(secret));
 	g.code_exp_ms = svc_now_ms() + EID_OIDC_CODE_MS;
 	const char *level = json_string_value(json_object_get(result, "level"));
@@ -661,7 +656,7 @@ static int authenticate(eid_platform *p, const char *authorization, const char *
 		if (!jwt_peek(assertion, &hdr, &claims))
 			return -1;
 		const char *iss = json_string_value(json_object_get(claims, "iss"));
-		int ok = iss && strlen(iss) < 48 &&
+		int ok = svc_id_ok(iss) &&
 			 eid_store_oidc_client_get(p->store, iss, c, &e) == EID_OK &&
 			 strcmp(c->auth_method, "private_key_jwt") == 0 &&
 			 (has_id == 0 || strcmp(id, iss) == 0);
@@ -777,7 +772,7 @@ void eid_oidc_token(eid_platform *p, const char *authorization, const char *form
 	char secret[44], access[96];
 	eid_jose_random_token(secret);
 	snprintf(access, sizeof(access), "%s.%s", g.sid, secret);
-	hash32(secret, g.token_hash);
+	svc_secret_hash(secret, g.token_hash);
 	sodium_memzero(secret, sizeof(secret));
 	const int64_t now = svc_now_ms();
 	g.token_exp_ms = now + EID_OIDC_TOKEN_S * 1000;

@@ -96,14 +96,6 @@ eid_status eid_platform_set_public_url(eid_platform *p, const char *url, eid_err
 	return EID_OK;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* 1..max printable ASCII or UTF-8, no control characters */
 /* A pending session of type for owner at level: fresh sid and nonce, the
  * usual lifetime. */
 static void new_session(eid_session_row *s, const char *type, const char *owner,
@@ -116,9 +108,10 @@ static void new_session(eid_session_row *s, const char *type, const char *owner,
 	snprintf(s->owner, sizeof(s->owner), "%s", owner);
 	snprintf(s->state, sizeof(s->state), "pending");
 	snprintf(s->level, sizeof(s->level), "%s", level);
-	s->exp_ms = now_ms() + SESSION_MS;
+	s->exp_ms = svc_now_ms() + SESSION_MS;
 }
 
+/* 1..max printable ASCII or UTF-8, no control characters */
 static int good_text(const char *s, size_t max)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -135,7 +128,7 @@ int svc_level_rank(const char *level)
 	return !level ? -1 : strcmp(level, "lightweight") == 0 ? 1 : strcmp(level, "full") == 0 ? 2 : -1;
 }
 
-static void secret_hash(const char *secret, uint8_t out[32])
+void svc_secret_hash(const char *secret, uint8_t out[32])
 {
 	crypto_generichash(out, 32, (const uint8_t *)secret, strlen(secret), NULL, 0);
 }
@@ -158,10 +151,10 @@ eid_status eid_platform_add_rp(eid_platform *p, const char *name, const char *ma
 	sodium_memzero(raw, sizeof(raw));
 	if (st)
 		return st;
-	secret_hash(secret_out, row.secret_hash);
+	svc_secret_hash(secret_out, row.secret_hash);
 	snprintf(row.name, sizeof(row.name), "%s", name);
 	snprintf(row.max_level, sizeof(row.max_level), "%s", max_level);
-	row.created_ms = now_ms();
+	row.created_ms = svc_now_ms();
 	if (!(st = eid_store_rp_add(p->store, &row, err)))
 		st = eid_store_audit_append(p->store, "rp.registered", row.rp_id, row.name,
 					    strlen(row.name), NULL, err);
@@ -190,7 +183,7 @@ eid_status eid_platform_add_terminal(eid_platform *p, const char *name, const ch
 	eid_crypto_random_id(row.term_id);
 	snprintf(row.name, sizeof(row.name), "%s", name);
 	snprintf(row.status, sizeof(row.status), "active");
-	row.created_ms = now_ms();
+	row.created_ms = svc_now_ms();
 	if (!(st = eid_store_terminal_add(p->store, &row, err)))
 		st = eid_store_audit_append(p->store, "terminal.registered", row.term_id, pub.kid,
 					    strlen(pub.kid), NULL, err);
@@ -212,7 +205,7 @@ eid_status eid_platform_rp_auth(eid_platform *p, const char *credential,
 	id[EID_CREDENTIAL_ID_LEN] = 0;
 	eid_rp_row row;
 	uint8_t h[32];
-	secret_hash(dot + 1, h);
+	svc_secret_hash(dot + 1, h);
 	eid_status st = eid_store_rp_get(p->store, id, &row, err);
 	if (st == EID_E_NOT_FOUND || (!st && !eid_crypto_equal(h, row.secret_hash, 32)))
 		return eid_fail(err, EID_E_DENIED, "unknown relying party or wrong secret");
@@ -294,7 +287,7 @@ eid_status eid_platform_verification_get(eid_platform *p, const char *rp_id, con
 		st = eid_fail(err, EID_E_NOT_FOUND, "no such session"); /* others' look absent */
 	if (st)
 		return st;
-	const char *state = strcmp(s.state, "pending") == 0 && now_ms() > s.exp_ms ? "expired"
+	const char *state = strcmp(s.state, "pending") == 0 && svc_now_ms() > s.exp_ms ? "expired"
 										  : s.state;
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:I}", "sid", s.sid, "state", state, "purpose",
 			 s.purpose, "level", s.level, "exp", (json_int_t)s.exp_ms);
@@ -319,7 +312,7 @@ eid_status eid_platform_request_info(eid_platform *p, const char *sid, json_t **
 	eid_status st = eid_store_session_get(p->store, sid, &s, err);
 	if (!st && strcmp(s.type, "verify") != 0)
 		st = eid_fail(err, EID_E_NOT_FOUND, "no such session");
-	if (!st && now_ms() > s.exp_ms)
+	if (!st && svc_now_ms() > s.exp_ms)
 		st = eid_fail(err, EID_E_EXPIRED, "this request has expired");
 	if (!st)
 		st = eid_store_rp_get(p->store, s.owner, &rp, err);
@@ -336,7 +329,7 @@ eid_status eid_platform_authority_keys(eid_platform *p, int fresh, json_t **out,
 	*out = NULL;
 	eid_status st = EID_OK;
 	pthread_mutex_lock(&p->keys_lock);
-	if (fresh || !p->authority_keys || now_ms() - p->keys_fetched_ms > AUTHORITY_KEYS_TTL_MS) {
+	if (fresh || !p->authority_keys || svc_now_ms() - p->keys_fetched_ms > AUTHORITY_KEYS_TTL_MS) {
 		char url[512];
 		snprintf(url, sizeof(url), "%s/v1/keys", p->authority_url);
 		long status = 0;
@@ -348,7 +341,7 @@ eid_status eid_platform_authority_keys(eid_platform *p, int fresh, json_t **out,
 		if (!st) {
 			json_decref(p->authority_keys);
 			p->authority_keys = json_incref(keys);
-			p->keys_fetched_ms = now_ms();
+			p->keys_fetched_ms = svc_now_ms();
 		}
 		json_decref(keys);
 	}
@@ -447,7 +440,7 @@ static eid_status pending_session(eid_platform *p, const char *sid, const char *
 		st = eid_fail(err, EID_E_NOT_FOUND, "no such session");
 	if (!st && strcmp(s->state, "pending") != 0)
 		st = eid_fail(err, EID_E_CONFLICT, "this session is %s", s->state);
-	if (!st && now_ms() > s->exp_ms)
+	if (!st && svc_now_ms() > s->exp_ms)
 		st = eid_fail(err, EID_E_EXPIRED, "this session has expired");
 	return st;
 }
@@ -711,7 +704,7 @@ static eid_status signed_by_terminal(eid_platform *p, const json_t *req, eid_ter
 		return st;
 	if (eid_verify_json(req, eid_keyring_lookup, &ring, NULL, err) != EID_OK)
 		return eid_fail(err, EID_E_DENIED, "not signed by the terminal's key");
-	const int64_t skew = now_ms() - (int64_t)ts;
+	const int64_t skew = svc_now_ms() - (int64_t)ts;
 	if (skew > SESSION_MS || skew < -SESSION_MS)
 		return eid_fail(err, EID_E_DENIED, "the terminal's request is not fresh");
 	return EID_OK;
@@ -736,7 +729,7 @@ eid_status eid_platform_terminal_new(eid_platform *p, const json_t *req, json_t 
 	 * only a hash of the data: the session id) */
 	char who[EID_CREDENTIAL_ID_LEN + 40];
 	snprintf(who, sizeof(who), "%s:%s", t.term_id, officer ? officer : "-");
-	if (!st && !(st = eid_store_begin(p->store, err))) {
+	if (!(st = eid_store_begin(p->store, err))) {
 		st = eid_store_session_add(p->store, &s, err);
 		if (!st)
 			st = eid_store_audit_append(p->store, "terminal.session_opened", who, s.sid,
@@ -820,7 +813,7 @@ eid_status eid_platform_terminal_state(eid_platform *p, const char *sid, const j
 	if (st)
 		return st;
 	const char *state = strcmp(s.state, "answered") == 0 ? "enrolled"
-			    : strcmp(s.state, "pending") == 0 && now_ms() > s.exp_ms ? "expired"
+			    : strcmp(s.state, "pending") == 0 && svc_now_ms() > s.exp_ms ? "expired"
 										    : s.state;
 	*out = json_pack("{s:s, s:s, s:I}", "sid", s.sid, "state", state, "exp",
 			 (json_int_t)s.exp_ms);

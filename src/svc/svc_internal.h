@@ -63,6 +63,9 @@ struct eid_platform {
 
 /* 1 if id can be one of ours: random base64url, 1 to 47 characters */
 int svc_id_ok(const char *id);
+/* The stored form of a credential secret, session cookie, code or token:
+ * BLAKE2b-256 of its text (the text itself is never stored). */
+void svc_secret_hash(const char *secret, uint8_t out[32]);
 /* "lightweight" 1, "full" 2, anything else -1 */
 int svc_level_rank(const char *level);
 /* The OpenID provider's keys in dir/oidc-keys (created on first open). */
