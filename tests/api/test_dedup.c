@@ -66,9 +66,10 @@ static int clean(json_t *j)
 	return ok;
 }
 
-static void person_of(const char *id, char person[48])
+/* The register row of id number id: its person id, and its status */
+static void person_of(const char *id, char person[48], char status[16])
 {
-	char idh[EID_PSEUDONYM_LEN + 1], status[16];
+	char idh[EID_PSEUDONYM_LEN + 1];
 	uint8_t h[32], ct[SVC_TEMPLATE_CT_BYTES];
 	size_t n;
 	eid_err err;
@@ -142,8 +143,9 @@ static void test_import_holds_duplicate(void)
 	CHECK(clean(r));
 	json_decref(r);
 
-	char pa[48];
-	person_of(id_a, pa);
+	char pa[48], row_status[16];
+	person_of(id_a, pa, row_status);
+	CHECK(strcmp(row_status, "active") == 0);
 	json_t *d = duplicates();
 	REQUIRE(json_array_size(d) == 1);
 	json_t *h = json_array_get(d, 0);
@@ -158,7 +160,8 @@ static void test_import_holds_duplicate(void)
 
 	/* the row is kept, held: not a resident one can enrol as */
 	char pa2[48];
-	person_of(id_a2, pa2);
+	person_of(id_a2, pa2, row_status);
+	CHECK(strcmp(row_status, "held") == 0);
 	size_t n;
 	eid_err err;
 	CHECK(eid_dedup_size(auth, &n, &err) == EID_OK && n == 3);
@@ -248,8 +251,9 @@ static void test_accept(void)
 	CHECK(status == 200);
 	CHECK(strcmp(json_string_value(json_object_get(r, "decision")), "accepted") == 0);
 	json_decref(r);
-	char pa3[48];
-	person_of(id_a3, pa3); /* a resident now, active */
+	char pa3[48], row_status[16];
+	person_of(id_a3, pa3, row_status); /* a resident now, active */
+	CHECK(strcmp(row_status, "active") == 0);
 	size_t n;
 	eid_err err;
 	CHECK(eid_dedup_size(auth, &n, &err) == EID_OK && n == 4);
@@ -274,9 +278,9 @@ static void test_accept(void)
  * enrolments; here with the engine's template of the capture.) */
 static void test_enrol_check(void)
 {
-	char pb[48], pc[48];
-	person_of(id_b, pb);
-	person_of(id_c, pc);
+	char pb[48], pc[48], row_status[16];
+	person_of(id_b, pb, row_status);
+	person_of(id_c, pc, row_status);
 	char *photo = test_orl_b64("s1/s1_03.png");
 	static eid_face_template tpl;
 	eid_err err;

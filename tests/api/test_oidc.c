@@ -114,9 +114,9 @@ static flow authorize(const client *c, const char *challenge, const char *nonce,
 	char path[2048];
 	snprintf(path, sizeof(path),
 		 "/oidc/authorize?response_type=code&client_id=%s&redirect_uri=http%%3A%%2F%%2F127.0.0.1"
-		 "%%3A9%%2Fcb&scope=openid&state=st-1&nonce=%s%s%s%s",
+		 "%%3A9%%2Fcb&scope=openid&state=st-1&nonce=%s%s%s",
 		 c->id, nonce, challenge ? "&code_challenge_method=S256&code_challenge=" : "",
-		 challenge ? challenge : "", "");
+		 challenge ? challenge : "");
 	reply r = http("GET", path, NULL, NULL);
 	json_decref(r.json);
 	REQUIRE(r.status == 302 && strncmp(r.location, "/signin#", 8) == 0 && r.cookie[0]);
@@ -143,13 +143,14 @@ static flow authorize(const client *c, const char *challenge, const char *nonce,
 	return f;
 }
 
-static reply token(const client *c, const char *code, const char *verifier, const char *extra)
+/* The token request for code with redirect_uri (percent-encoded) */
+static reply token_at(const client *c, const char *code, const char *verifier, const char *extra,
+		      const char *redirect)
 {
 	char form[4096], basic[256], hdr[300];
-	snprintf(form, sizeof(form),
-		 "grant_type=authorization_code&code=%s&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fcb"
-		 "%s%s%s",
-		 code, verifier ? "&code_verifier=" : "", verifier ? verifier : "", extra ? extra : "");
+	snprintf(form, sizeof(form), "grant_type=authorization_code&code=%s&redirect_uri=%s%s%s%s",
+		 code, redirect, verifier ? "&code_verifier=" : "", verifier ? verifier : "",
+		 extra ? extra : "");
 	const char *headers[] = {hdr, NULL};
 	if (c->secret[0]) {
 		char pair[128];
@@ -159,6 +160,12 @@ static reply token(const client *c, const char *code, const char *verifier, cons
 		snprintf(hdr, sizeof(hdr), "Authorization: Basic %s", basic);
 	}
 	return http("POST", "/oidc/token", c->secret[0] ? headers : NULL, form);
+}
+
+/* ... with the registered redirect URI */
+static reply token(const client *c, const char *code, const char *verifier, const char *extra)
+{
+	return token_at(c, code, verifier, extra, "http%3A%2F%2F127.0.0.1%3A9%2Fcb");
 }
 
 /* the ID token's claims, after checking its signature against the JWKS */
@@ -384,7 +391,7 @@ static void test_refusals(void)
 	r = http("GET", path, NULL, NULL);
 	CHECK(url_param(r.location, "error", err, sizeof(err)) && strcmp(err, "invalid_request") == 0);
 
-	/* PKCE mismatch; wrong redirect_uri at the token endpoint */
+	/* PKCE mismatch, or no verifier */
 	flow f = authorize(&basic_a, challenge, "n2", 1);
 	char other[44], other_challenge[44];
 	pkce(other, other_challenge);
@@ -394,6 +401,19 @@ static void test_refusals(void)
 	json_decref(t.json);
 	t = token(&basic_a, f.code, NULL, NULL);
 	CHECK(t.status == 400);
+	json_decref(t.json);
+
+	/* another redirect_uri at the token endpoint than at authorization;
+	 * the same code with the right one then works */
+	f = authorize(&basic_a, challenge, "n2b", 1);
+	t = token_at(&basic_a, f.code, verifier, NULL, "http%3A%2F%2F127.0.0.1%3A9%2Fother");
+	CHECK(t.status == 400 &&
+	      strcmp(json_string_value(json_object_get(t.json, "error")), "invalid_grant") == 0 &&
+	      strstr(json_string_value(json_object_get(t.json, "error_description")),
+		     "redirect_uri") != NULL);
+	json_decref(t.json);
+	t = token(&basic_a, f.code, verifier, NULL);
+	CHECK(t.status == 200);
 	json_decref(t.json);
 
 	/* an expired code */
@@ -510,7 +530,9 @@ static void test_private_key_jwt(void)
 	CHECK(t.status == 401); /* the assertion works once */
 	json_decref(t.json);
 	free(a);
-	/* signed by another key */
+	/* signed by a key the client never registered (its kid names no key of
+	 * the client's JWKS; a wrong signature under a registered key is
+	 * tests/jose/test_jose.c's) */
 	eid_jose_key *other;
 	eid_err err;
 	REQUIRE(eid_jose_key_new_es256(&other, &err) == EID_OK);

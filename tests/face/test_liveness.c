@@ -78,7 +78,15 @@ static void test_attacks_and_errors(void)
 	eid_err err;
 	eid_move bad = (eid_move)7;
 	CHECK(eid_liveness_check(f, 8, &bad, 1, ref, NULL, &v, &err) == EID_E_INVALID_ARG);
-	CHECK(eid_liveness_check(f, 99, &bad, 1, ref, NULL, &v, &err) == EID_E_INVALID_ARG);
+	/* one frame too many, with a valid move: the frame limit alone refuses */
+	static eid_liveness_frame many[EID_LIVENESS_MAX_FRAMES + 1];
+	for (int i = 0; i <= EID_LIVENESS_MAX_FRAMES; i++)
+		many[i] = frame(yaw[i % 8], 0, ref);
+	const eid_move left = EID_MOVE_LEFT;
+	CHECK(eid_liveness_check(many, EID_LIVENESS_MAX_FRAMES + 1, &left, 1, ref, NULL, &v,
+				 &err) == EID_E_INVALID_ARG);
+	CHECK(eid_liveness_check(many, EID_LIVENESS_MAX_FRAMES, &left, 1, ref, NULL, &v, &err) ==
+	      EID_OK);
 	CHECK(eid_move_parse("sideways") == -1 && strcmp(eid_move_name(EID_MOVE_UP), "up") == 0);
 }
 
