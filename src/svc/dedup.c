@@ -314,9 +314,8 @@ static eid_status decide(eid_authority *a, const char *id, const char *reason, i
 		return st;
 	if ((st = eid_store_begin(a->store, err)))
 		return st;
-	unsigned superseded = 0;
 	if (dh.card_id[0] && accept) /* the held card replaces the person's earlier ones */
-		st = eid_store_cards_supersede(a->store, dh.person_id, &superseded, err);
+		st = svc_supersede_cards(a, dh.person_id, dh.subject, dh.card_id, err);
 	if (dh.card_id[0] && !st)
 		st = eid_store_card_set_status(a->store, dh.card_id, accept ? "active" : "revoked",
 					       err);
@@ -338,12 +337,10 @@ static eid_status decide(eid_authority *a, const char *id, const char *reason, i
 	else if (!st && accept)
 		st = eid_store_audit_append(a->store, "register.imported", dh.subject, dh.person_id,
 					    strlen(dh.person_id), NULL, err);
-	if (st) {
-		eid_store_rollback(a->store);
-		/* a concurrent decision got there first */
-		return st == EID_E_NOT_FOUND ? eid_fail(err, st, "no such duplicate hold") : st;
-	}
-	if ((st = eid_store_commit(a->store, err)) || !accept || dh.card_id[0])
+	st = eid_store_end(a->store, st, err);
+	if (st == EID_E_NOT_FOUND) /* a concurrent decision got there first */
+		return eid_fail(err, st, "no such duplicate hold");
+	if (st || !accept || dh.card_id[0])
 		return st; /* a held card's person is in the gallery already */
 	/* the accepted resident joins the gallery: its own face is now registered */
 	float tpl[DIM];

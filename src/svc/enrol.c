@@ -56,6 +56,19 @@ static int digits(const char *s, size_t lo, size_t hi)
 	return 1;
 }
 
+/* Inside a transaction: person's cards before card_id are revoked (one card
+ * per person), and the audit log says so when there were any. */
+eid_status svc_supersede_cards(eid_authority *a, const char *person, const char *subject,
+			       const char *card_id, eid_err *err)
+{
+	unsigned superseded = 0;
+	eid_status st = eid_store_cards_supersede(a->store, person, &superseded, err);
+	if (!st && superseded)
+		st = eid_store_audit_append(a->store, "card.superseded", subject, card_id,
+					    strlen(card_id), NULL, err);
+	return st;
+}
+
 eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, json_t **card_out,
 			       eid_err *err)
 {
@@ -190,15 +203,11 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	snprintf(card.status, sizeof(card.status), "%s", held ? "held" : "active");
 	card.iat_ms = svc_now_ms();
 	card.exp_ms = card.iat_ms + CARD_MS;
-	unsigned superseded = 0;
 	if (!(st = eid_store_begin(a->store, err))) {
 		/* one card per person: enrolling again (a new phone) revokes the old
 		 * ones; a held card does so only when the administrator accepts it */
 		if (!held)
-			st = eid_store_cards_supersede(a->store, person, &superseded, err);
-		if (!st && superseded)
-			st = eid_store_audit_append(a->store, "card.superseded", idh, card.card_id,
-						    strlen(card.card_id), NULL, err);
+			st = svc_supersede_cards(a, person, idh, card.card_id, err);
 		if (!st)
 			st = eid_store_card_add(a->store, &card, err);
 		if (!st && full)

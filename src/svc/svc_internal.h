@@ -66,6 +66,10 @@ int svc_id_ok(const char *id);
 /* The stored form of a credential secret, session cookie, code or token:
  * BLAKE2b-256 of its text (the text itself is never stored). */
 void svc_secret_hash(const char *secret, uint8_t out[32]);
+/* Inside a transaction: revokes person's other cards for card_id and audits
+ * "card.superseded" (subject: the id-number hash) if there were any. */
+eid_status svc_supersede_cards(eid_authority *a, const char *person, const char *subject,
+			       const char *card_id, eid_err *err);
 /* "lightweight" 1, "full" 2, anything else -1 */
 int svc_level_rank(const char *level);
 /* The OpenID provider's keys in dir/oidc-keys (created on first open). */

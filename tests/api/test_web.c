@@ -495,8 +495,38 @@ static void test_duplicate_face(void)
 	r = answer_light(app, cred, face, len);
 	CHECK(strcmp(r, "yes") == 0);
 	free(r);
+	/* a new phone: its card is held too, and accepting it revokes the first
+	 * card, which the audit log records as for any re-enrolment */
+	uint64_t superseded = 0;
+	REQUIRE(eid_store_audit_count(fx.auth->store, "card.superseded", 0, &superseded, &err) ==
+		EID_OK);
+	eid_app *app2;
+	REQUIRE(eid_app_new(eid_http_server_url(fx.ps), &app2, &err) == EID_OK);
+	REQUIRE(eid_app_enrol_light(app2, id_b, face, len, &err) == EID_OK);
+	CHECK(strcmp(json_string_value(json_object_get(eid_app_card(app2), "status")), "held") == 0);
+	REQUIRE(eid_admin_held(fx.auth, &held, &err) == EID_OK);
+	card_hold = NULL;
+	json_array_foreach(json_object_get(held, "held"), i, h)
+	{
+		if (strcmp(json_string_value(json_object_get(h, "batch")), "enrolment") == 0)
+			card_hold = json_string_value(json_object_get(h, "id"));
+	}
+	REQUIRE(card_hold);
+	REQUIRE(eid_admin_held_accept(fx.auth, card_hold, "new phone, documents checked", &err) ==
+		EID_OK);
+	json_decref(held);
+	uint64_t after = 0;
+	CHECK(eid_store_audit_count(fx.auth->store, "card.superseded", 0, &after, &err) == EID_OK &&
+	      after == superseded + 1);
+	r = answer_light(app2, cred, face, len);
+	CHECK(strcmp(r, "yes") == 0);
+	free(r);
+	r = answer_light(app, cred, face, len);
+	CHECK(strcmp(r, "no") == 0);
+	free(r);
 	uint64_t rows, bad;
 	CHECK(eid_authority_audit_verify(fx.auth, &rows, &bad, &err) == EID_OK);
+	eid_app_free(app2);
 	eid_app_free(app);
 	free(face);
 }
