@@ -8,10 +8,11 @@
  * EID_DEDUP_THRESHOLD against a resident is held (status "held", record and
  * template under the KEK, queued for the administrator with kind
  * "duplicate") instead of imported; a lightweight enrolment whose face
- * matches a resident other than the one claimed is refused.
+ * matches a resident other than the one claimed gets a card held for the
+ * same decision (eid_dedup_hold_card).
  *
  *   eid_dedup_match m;
- *   if (eid_dedup_search(a, tpl, NULL, EID_DEDUP_THRESHOLD, &m, &err)) ...;
+ *   if (eid_dedup_search(a, tpl, NULL, &m, &err)) ...;
  *   if (m.n) ...  // m.c[0].person, m.c[0].score: the best match
  *
  * The administrator decides with eid_admin_held_accept / _reject (eid/admin.h).
@@ -36,8 +37,6 @@
  * gives on the dev set and what they mean for a city and a country. */
 #define EID_DEDUP_THRESHOLD 0.9564
 #define EID_DEDUP_CANDIDATES 4 /* candidates kept with a hold */
-/* The reason code of a refused enrolment, in the message and the audit data. */
-#define EID_DEDUP_REFUSAL "duplicate_face"
 
 typedef struct eid_dedup_match {
 	unsigned n; /* candidates at or above the threshold, best first */
@@ -48,12 +47,12 @@ typedef struct eid_dedup_match {
 } eid_dedup_match;
 
 /* Residents other than exclude (a person id, or NULL) whose reference face
- * scores at least threshold against tpl, best first, at most
+ * scores at least EID_DEDUP_THRESHOLD against tpl, best first, at most
  * EID_DEDUP_CANDIDATES. Builds the gallery on first use. */
 EID_MUST_CHECK eid_status eid_dedup_search(eid_authority *a,
 					   const float tpl[EID_FACE_EMBEDDING_DIM],
-					   const char *exclude, double threshold,
-					   eid_dedup_match *out, eid_err *err);
+					   const char *exclude, eid_dedup_match *out,
+					   eid_err *err);
 
 /* Adds an active resident's template to the gallery (after its row is
  * committed). A no-op before the gallery is built: the build reads it. */

@@ -3,6 +3,7 @@
  * re-score. */
 #include <math.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,9 +170,9 @@ void eid_search_free(eid_search *s)
 		return;
 	/* templates are biometric data: wipe them before the memory goes back */
 	if (s->q)
-		explicit_bzero(s->q, s->cap * DIM);
+		sodium_memzero(s->q, s->cap * DIM);
 	if (s->f)
-		explicit_bzero(s->f, s->cap * DIM * sizeof(float));
+		sodium_memzero(s->f, s->cap * DIM * sizeof(float));
 	free(s->q);
 	free(s->scale);
 	free(s->qsum);
@@ -190,7 +191,7 @@ static void *grow(void *old, size_t old_bytes, size_t new_bytes)
 		return NULL;
 	if (old) {
 		memcpy(p, old, old_bytes);
-		explicit_bzero(old, old_bytes);
+		sodium_memzero(old, old_bytes);
 		free(old);
 	}
 	return p;
@@ -279,9 +280,9 @@ eid_status eid_search_remove(eid_search *s, uint32_t id, eid_err *err)
 			s->id_of[k] = s->id_of[last];
 			s->slot_of[s->id_of[k]] = (uint32_t)k + 1;
 		}
-		explicit_bzero(s->q + last * DIM, DIM);
+		sodium_memzero(s->q + last * DIM, DIM);
 		if (s->f)
-			explicit_bzero(s->f + last * DIM, DIM * sizeof(float));
+			sodium_memzero(s->f + last * DIM, DIM * sizeof(float));
 		s->slot_of[id] = 0;
 	}
 	pthread_rwlock_unlock(&s->lock);
@@ -369,7 +370,6 @@ static eid_status scan(eid_search *s, const search_probe *probes, size_t nprobes
 		return eid_fail(err, EID_E_NOMEM, "out of memory");
 	}
 	const size_t blocks = (s->n + BLOCK - 1) / BLOCK;
-	eid_status st = EID_OK;
 	for (unsigned t = 0; t < T; t++) {
 		heap *h = eh + (size_t)t * nprobes;
 		for (size_t p = 0; p < nprobes; p++)
@@ -394,7 +394,7 @@ static eid_status scan(eid_search *s, const search_probe *probes, size_t nprobes
 		}
 	free(extra);
 	free(eh);
-	return st;
+	return EID_OK;
 }
 
 static float dot_f(const float *a, const float *b)
@@ -468,8 +468,8 @@ static eid_status run(eid_search *s, const float *probes, size_t nprobes, unsign
 			hits[p * k + i] = (eid_search_hit){h->c[i].id, h->c[i].score, h->c[i].approx};
 	}
 	pthread_rwlock_unlock(&s->lock);
-	explicit_bzero(tpl, sizeof(tpl));
-	explicit_bzero(qp, nprobes * sizeof(*qp));
+	sodium_memzero(tpl, sizeof(tpl));
+	sodium_memzero(qp, nprobes * sizeof(*qp));
 	free(qp);
 	free(store);
 	free(heaps);

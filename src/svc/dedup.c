@@ -164,7 +164,7 @@ static eid_status gallery(eid_authority *a, struct svc_dedup **out, eid_err *err
 }
 
 eid_status eid_dedup_search(eid_authority *a, const float tpl[DIM], const char *exclude,
-			    double threshold, eid_dedup_match *out, eid_err *err)
+			    eid_dedup_match *out, eid_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	struct svc_dedup *d;
@@ -175,7 +175,7 @@ eid_status eid_dedup_search(eid_authority *a, const float tpl[DIM], const char *
 	unsigned n = 0;
 	if ((st = eid_search_query(d->idx, tpl, QUERY_K, hits, &n, err)))
 		return st;
-	for (unsigned i = 0; i < n && hits[i].score >= threshold; i++) {
+	for (unsigned i = 0; i < n && hits[i].score >= EID_DEDUP_THRESHOLD; i++) {
 		char person[48] = "";
 		pthread_mutex_lock(&d->lock);
 		if (hits[i].id < d->n)

@@ -149,7 +149,7 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 	 * resident gets a card held for the administrator, not an active one */
 	eid_dedup_match dup = {0};
 	if (!st && !full)
-		st = eid_dedup_search(a, tpl[1].dlib, person, EID_DEDUP_THRESHOLD, &dup, err);
+		st = eid_dedup_search(a, tpl[1].dlib, person, &dup, err);
 	/* a live person following the session's challenge: required for full
 	 * cards, checked for lightweight ones when frames come (issue 6) */
 	const char *live_why = NULL;

@@ -152,7 +152,7 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	}
 	/* one person, one identity: a face already registered holds the row */
 	eid_dedup_match dup;
-	st = eid_dedup_search(a, probe, NULL, EID_DEDUP_THRESHOLD, &dup, err);
+	st = eid_dedup_search(a, probe, NULL, &dup, err);
 	if (st) {
 		sodium_memzero(probe, sizeof(probe));
 		sodium_memzero(tpl, sizeof(*tpl));

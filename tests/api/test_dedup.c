@@ -287,11 +287,11 @@ static void test_enrol_check(void)
 	REQUIRE(svc_capture_template(auth, photo, &tpl, NULL, &err) == EID_OK);
 	free(photo);
 	eid_dedup_match m;
-	CHECK(eid_dedup_search(auth, tpl.dlib, pb, EID_DEDUP_THRESHOLD, &m, &err) == EID_OK && m.n >= 1);
+	CHECK(eid_dedup_search(auth, tpl.dlib, pb, &m, &err) == EID_OK && m.n >= 1);
 	photo = test_orl_b64("s4/s4_03.png");
 	REQUIRE(svc_capture_template(auth, photo, &tpl, NULL, &err) == EID_OK);
 	free(photo);
-	CHECK(eid_dedup_search(auth, tpl.dlib, pc, EID_DEDUP_THRESHOLD, &m, &err) == EID_OK && m.n == 0);
+	CHECK(eid_dedup_search(auth, tpl.dlib, pc, &m, &err) == EID_OK && m.n == 0);
 }
 
 /* a fresh authority on the same data builds its gallery from the register */
