@@ -157,25 +157,18 @@ eid_status eid_authority_enrol(eid_authority *a, const eid_enrol_request *q, jso
 		live_why = svc_liveness_check(a, tpl[0].dlib, q->nonce, cap, &st, err);
 	json_decref(cap);
 	json_decref(claim);
-	eid_face_scorer used = EID_FACE_SCORER_DLIB;
-	const double score = st ? 0 : eid_face_match(&tpl[1], &tpl[0], svc_cohort(a), &used);
 	const eid_face_level level = full ? EID_FACE_LEVEL_FULL : EID_FACE_LEVEL_LIGHTWEIGHT;
-	if (!st)
-		svc_log_decision("enrol", used, level, 1,
-				 score < eid_face_threshold(level, used) ? "no_match" : NULL);
-	if (!st && score < eid_face_threshold(level, used)) {
-		st = eid_fail(err, EID_E_DENIED, "the face does not match the register");
+	const char *no_match =
+		st ? NULL : svc_face_check(a, "enrol", &tpl[0], NULL, &tpl[1], level, &st, err);
+	const char *refused = no_match ? no_match : live_why;
+	if (!st && refused) {
+		st = no_match ? eid_fail(err, EID_E_DENIED, "the face does not match the register")
+			      : eid_fail(err, EID_E_DENIED, "the liveness check failed (%s)",
+					 live_why);
 		/* the refusal stands even if its audit row cannot be written */
 		eid_err ignore;
-		if (eid_store_audit_append(a->store, "enrol.refused", idh, "no_match", 8, NULL,
-					   &ignore) != EID_OK)
-			eid_log(EID_LOG_WARN, "authority", "audit.write_failed", "reason",
-				ignore.msg, NULL);
-	} else if (!st && live_why) {
-		st = eid_fail(err, EID_E_DENIED, "the liveness check failed (%s)", live_why);
-		eid_err ignore;
-		if (eid_store_audit_append(a->store, "enrol.refused", idh, live_why,
-					   strlen(live_why), NULL, &ignore) != EID_OK)
+		if (eid_store_audit_append(a->store, "enrol.refused", idh, refused, strlen(refused),
+					   NULL, &ignore) != EID_OK)
 			eid_log(EID_LOG_WARN, "authority", "audit.write_failed", "reason",
 				ignore.msg, NULL);
 	}

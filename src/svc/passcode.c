@@ -54,8 +54,8 @@ static eid_status decide(eid_authority *a, const eid_passcode_request *q, json_t
 		if (!st && !why)
 			st = svc_resident_template(a, card->person_id, &tpl[1], err);
 		if (!st && !why)
-			why = svc_face_check(a, &tpl[1], card->card_id, &tpl[0], EID_FACE_LEVEL_FULL,
-					     &st, err);
+			why = svc_face_check(a, "verify", &tpl[1], card->card_id, &tpl[0],
+					     EID_FACE_LEVEL_FULL, &st, err);
 		if (tpl)
 			sodium_memzero(tpl, 2 * sizeof(*tpl));
 		free(tpl);

@@ -139,11 +139,12 @@ EID_MUST_CHECK eid_status svc_open_card_capture(eid_authority *a, const char *ad
 const char *svc_check_passcode(eid_authority *a, const char *person, const char *passcode,
 			       eid_status *st, eid_err *err);
 /* A capture's probe template against the person's register template reg and
- * the card's enrolment template (when it keeps one), at the level's calibrated
- * threshold: NULL when it matches, else "no_match"; *st for other failures. */
-const char *svc_face_check(eid_authority *a, const eid_face_template *reg, const char *card_id,
-			   const eid_face_template *probe, eid_face_level level, eid_status *st,
-			   eid_err *err);
+ * card card_id's enrolment template (when there is a card and it keeps one),
+ * at the level's calibrated threshold: NULL when it matches, else "no_match";
+ * *st for other failures. The decision is logged as flow ("verify", "enrol"). */
+const char *svc_face_check(eid_authority *a, const char *flow, const eid_face_template *reg,
+			   const char *card_id, const eid_face_template *probe, eid_face_level level,
+			   eid_status *st, eid_err *err);
 /* The capture's photo through the engine for a decision: EID_E_QUALITY, with
  * the reasons, when it is not good enough to decide on (a new capture is
  * needed, nothing is decided); "no_face" in *why when the engine finds no face

@@ -40,9 +40,9 @@ eid_status svc_probe(eid_authority *a, const char *photo_b64, eid_face_template 
 	return eid_fail(err, EID_E_QUALITY, "take another photo: %s", list);
 }
 
-const char *svc_face_check(eid_authority *a, const eid_face_template *reg, const char *card_id,
-			   const eid_face_template *probe, eid_face_level level, eid_status *st,
-			   eid_err *err)
+const char *svc_face_check(eid_authority *a, const char *flow, const eid_face_template *reg,
+			   const char *card_id, const eid_face_template *probe, eid_face_level level,
+			   eid_status *st, eid_err *err)
 {
 	/* the register photo and, when the card keeps it, the enrolment capture */
 	eid_face_template *kept = malloc(sizeof(*kept));
@@ -66,7 +66,7 @@ const char *svc_face_check(eid_authority *a, const eid_face_template *reg, const
 		const double score = eid_face_match_gallery(probe, gallery, n, svc_cohort(a), &used);
 		if (score < eid_face_threshold(level, used))
 			why = "no_match";
-		svc_log_decision("verify", used, level, n, why);
+		svc_log_decision(flow, used, level, n, why);
 	}
 	sodium_memzero(kept, sizeof(*kept));
 	free(kept);
@@ -173,7 +173,7 @@ eid_status eid_authority_verify(eid_authority *a, const eid_verify_request *q, j
 	if (!st && !why)
 		st = svc_resident_template(a, card.person_id, &tpl[1], err);
 	if (!st && !why)
-		why = svc_face_check(a, &tpl[1], card.card_id, &tpl[0],
+		why = svc_face_check(a, "verify", &tpl[1], card.card_id, &tpl[0],
 				     full ? EID_FACE_LEVEL_FULL : EID_FACE_LEVEL_LIGHTWEIGHT,
 				     &st, err);
 	/* full: a live person following the session's challenge (issue 6) */
