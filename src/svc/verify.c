@@ -29,13 +29,14 @@ eid_status svc_probe(eid_authority *a, const char *photo_b64, eid_face_template 
 	if (st || !fails)
 		return st;
 	/* decide on a good capture or not at all: the app asks for another */
+	const char *codes[EID_FACE_Q_COUNT];
+	const size_t nc = eid_face_quality_reasons(&(eid_face_quality){.fails = fails}, codes,
+						   EID_FACE_Q_COUNT);
 	char list[256] = "";
-	for (int q = 0; q < EID_FACE_Q_COUNT; q++)
-		if (fails & (1u << q)) {
-			const size_t n = strlen(list);
-			snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
-				 eid_face_quality_code((eid_face_quality_reason)q));
-		}
+	for (size_t i = 0; i < nc; i++) {
+		const size_t n = strlen(list);
+		snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", codes[i]);
+	}
 	sodium_memzero(probe, sizeof(*probe));
 	return eid_fail(err, EID_E_QUALITY, "take another photo: %s", list);
 }
