@@ -4,7 +4,6 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "eid/admin.h"
 #include "eid/dedup.h"
@@ -80,13 +79,6 @@ static void report_row(FILE *out, unsigned line, const char *person, eid_status 
 	json_decref(j);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Where a row's photo comes from: a file beside the CSV (the CLI) or the
  * files uploaded with it (the admin console). Fills img from the photo
  * column's text; the message names the field, never a path or file name. */
@@ -139,70 +131,48 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	if (!st)
 		st = eid_face_template_make(fc, &img, r, tpl, err);
 	eid_image_release(&img);
-	float probe[EID_FACE_EMBEDDING_DIM]; /* for the 1:N search */
-	if (!st)
-		memcpy(probe, r->embedding, sizeof(probe));
 	sodium_memzero(r, sizeof(*r));
 	free(r);
-	if (st) {
-		if (tpl)
-			sodium_memzero(tpl, sizeof(*tpl));
-		free(tpl);
-		return st;
-	}
 	/* one person, one identity: a face already registered holds the row */
-	eid_dedup_match dup;
-	st = eid_dedup_search(a, probe, NULL, &dup, err);
-	if (st) {
-		sodium_memzero(probe, sizeof(probe));
-		sodium_memzero(tpl, sizeof(*tpl));
-		free(tpl);
-		return st;
-	}
+	eid_dedup_match dup = {0};
+	if (!st)
+		st = eid_dedup_search(a, tpl->dlib, NULL, &dup, err);
 
 	/* the row: keyed hash of the ID number, record and template under the KEK */
 	eid_resident_row row;
 	memset(&row, 0, sizeof(row));
 	eid_crypto_random_id(row.person_id);
 	char idh[EID_PSEUDONYM_LEN + 1];
-	if ((st = eid_pseudonym(a->idhash, f[0], strlen(f[0]), "id-number", 9, idh, err)) ||
-	    (st = eid_b64url_decode_exact(idh, strlen(idh), row.id_hash, 32, err))) {
-		sodium_memzero(probe, sizeof(probe));
-		sodium_memzero(tpl, sizeof(*tpl));
-		free(tpl);
-		return st;
+	if (!st && !(st = eid_pseudonym(a->idhash, f[0], strlen(f[0]), "id-number", 9, idh, err)))
+		st = eid_b64url_decode_exact(idh, strlen(idh), row.id_hash, 32, err);
+	char *rec_text = NULL;
+	if (!st) {
+		json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id_number", f[0], "name", f[1],
+					"birth_date", f[2], "sex", f[3], "address", f[4]);
+		rec_text = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_decref(rec);
 	}
-	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id_number", f[0], "name", f[1],
-				"birth_date", f[2], "sex", f[3], "address", f[4]);
-	char *rec_text = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(rec);
-	if (!rec_text) {
-		sodium_memzero(probe, sizeof(probe));
-		sodium_memzero(tpl, sizeof(*tpl));
-		free(tpl);
-		return eid_fail(err, EID_E_NOMEM, "out of memory");
-	}
-	const size_t rec_len = strlen(rec_text);
-	uint8_t *rec_ct = malloc(rec_len + EID_KEK_OVERHEAD);
+	const size_t rec_len = rec_text ? strlen(rec_text) : 0;
+	uint8_t *rec_ct = rec_text ? malloc(rec_len + EID_KEK_OVERHEAD) : NULL;
+	if (!st && !rec_ct)
+		st = eid_fail(err, EID_E_NOMEM, "out of memory");
 	uint8_t tpl_ct[SVC_TEMPLATE_CT_BYTES];
 	char ad_rec[64], ad_tpl[64];
 	snprintf(ad_rec, sizeof(ad_rec), "record:%s", row.person_id);
 	snprintf(ad_tpl, sizeof(ad_tpl), "template:%s", row.person_id);
-	st = rec_ct ? EID_OK : eid_fail(err, EID_E_NOMEM, "out of memory");
 	if (!st)
 		st = eid_kek_encrypt(a->kek, (const uint8_t *)ad_rec, strlen(ad_rec),
 				     (const uint8_t *)rec_text, rec_len, rec_ct,
 				     rec_len + EID_KEK_OVERHEAD, &row.record_len, err);
 	if (!st)
 		st = svc_seal_template(a, ad_tpl, tpl, tpl_ct, &row.template_len, err);
-	sodium_memzero(rec_text, rec_len);
+	if (rec_text)
+		sodium_memzero(rec_text, rec_len);
 	free(rec_text);
-	sodium_memzero(tpl, sizeof(*tpl));
-	free(tpl);
 	row.record_ct = rec_ct;
 	row.template_ct = tpl_ct;
 	row.status = dup.n ? "held" : "active";
-	row.created_ms = now_ms();
+	row.created_ms = svc_now_ms();
 	char held_reason[256];
 	if (!st && dup.n) { /* held for the administrator: the row is kept, not imported */
 		st = eid_dedup_hold(a, &row, idh, &dup, pos->batch, pos->batch_ms, pos->line,
@@ -218,8 +188,10 @@ static eid_status import_row(eid_authority *a, eid_face_ctx *fc, char **f, photo
 	}
 	free(rec_ct);
 	if (!st && !pos->held) /* the gallery follows the register */
-		st = eid_dedup_add(a, row.person_id, probe, err);
-	sodium_memzero(probe, sizeof(probe));
+		st = eid_dedup_add(a, row.person_id, tpl->dlib, err);
+	if (tpl)
+		sodium_memzero(tpl, sizeof(*tpl));
+	free(tpl);
 	if (!st && pos->held)
 		return eid_fail(err, EID_E_CONFLICT, "%s", held_reason);
 	if (!st)
@@ -265,7 +237,7 @@ static eid_status import_run(eid_authority *a, const import_src *src, const char
 	memset(&batch, 0, sizeof(batch));
 	eid_crypto_random_id(batch.batch_id);
 	snprintf(batch.source, sizeof(batch.source), "%s", src->source);
-	batch.created_ms = now_ms();
+	batch.created_ms = svc_now_ms();
 	snprintf(batch_out, EID_RANDOM_ID_LEN + 1, "%.*s", EID_RANDOM_ID_LEN, batch.batch_id);
 	eid_face_ctx *fc = NULL;
 	eid_status st = svc_face_acquire(a, models_dir, &fc, err);
