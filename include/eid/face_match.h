@@ -77,6 +77,10 @@ typedef struct eid_face_calibration {
 
 /* The calibration compiled into this build (src/face/calibration.c). */
 const eid_face_calibration *eid_face_calibration_current(void);
+/* EID_OK if a cohort of n templates whose names hash to digest (as
+ * eid_face_cohort_dir gives them) is the one the calibration was set with:
+ * its fused_norm thresholds hold for that cohort only. */
+EID_MUST_CHECK eid_status eid_face_cohort_check(size_t n, const char *digest, eid_err *err);
 
 const char *eid_face_level_name(eid_face_level level);   /* "lightweight", "full" */
 const char *eid_face_scorer_name(eid_face_scorer scorer); /* "dlib", "fused", "fused_norm" */

@@ -309,11 +309,9 @@ static int load_cohort(const eid_face_engine *fe, const char *dir, int threads,
 	char digest[65];
 	eid_err err;
 	eid_status st = eid_face_cohort_dir(fe, dir, threads, &t, &n, digest, &err);
-	const eid_face_calibration *cal = eid_face_calibration_current();
-	if (!st && (n != (size_t)cal->cohort_n || strcmp(digest, cal->cohort_digest) != 0))
-		st = eid_fail(&err, EID_E_INVALID_ARG,
-			      "cohort '%s' (%zu faces) is not the one calibration %s was set with",
-			      dir, n, cal->id);
+	eid_err why;
+	if (!st && (st = eid_face_cohort_check(n, digest, &why)))
+		st = eid_fail(&err, st, "cohort '%s': %s", dir, why.msg);
 	if (!st)
 		st = eid_face_cohort_new(t, n, out, &err);
 	if (!st)

@@ -4,6 +4,8 @@
  * How they were set, and what they give: docs/calibration.md. */
 #include "eid/face_match.h"
 
+#include <string.h>
+
 static const eid_face_calibration current = {
 	.id = "east-asian-cc4ae576",
 	.population = "East Asian",
@@ -35,4 +37,14 @@ static const eid_face_calibration current = {
 const eid_face_calibration *eid_face_calibration_current(void)
 {
 	return &current;
+}
+
+eid_status eid_face_cohort_check(size_t n, const char *digest, eid_err *err)
+{
+	if (n != (size_t)current.cohort_n || strcmp(digest, current.cohort_digest) != 0)
+		return eid_fail(err, EID_E_INVALID_ARG,
+				"this cohort (%zu faces, digest %.12s) is not the one calibration %s "
+				"was set with (%d faces, digest %.12s): recalibrate with it first",
+				n, digest, current.id, current.cohort_n, current.cohort_digest);
+	return EID_OK;
 }

@@ -23,17 +23,6 @@ static void path_of(const eid_authority *a, char *buf, size_t cap, const char *s
 	snprintf(buf, cap, "%s/cohort.bin%s", a->dir, suffix);
 }
 
-static eid_status is_calibrations_cohort(size_t n, const char *digest, eid_err *err)
-{
-	const eid_face_calibration *cal = eid_face_calibration_current();
-	if (n != (size_t)cal->cohort_n || strcmp(digest, cal->cohort_digest) != 0)
-		return eid_fail(err, EID_E_INVALID_ARG,
-				"this cohort (%zu faces, digest %.12s) is not the one calibration %s "
-				"was set with (%d faces, digest %.12s): recalibrate with it first",
-				n, digest, cal->id, cal->cohort_n, cal->cohort_digest);
-	return EID_OK;
-}
-
 /* the in-memory cohort: the old one stays allocated until close, for the
  * requests that may still hold it (past SVC_COHORT_RETIRED replacements in
  * one process, the oldest is never freed rather than freed under a reader) */
@@ -52,7 +41,7 @@ static void install(eid_authority *a, eid_face_cohort *c)
 eid_status eid_authority_cohort_set(eid_authority *a, const eid_face_template *t, size_t n,
 				    const char *digest, eid_err *err)
 {
-	eid_status st = is_calibrations_cohort(n, digest, err);
+	eid_status st = eid_face_cohort_check(n, digest, err);
 	if (st)
 		return st;
 	eid_face_cohort *c;
@@ -135,7 +124,7 @@ static eid_status load(eid_authority *a, eid_face_cohort **out, eid_err *err)
 			st = eid_fail(err, EID_E_FORMAT, "'%s' has the wrong length", path);
 	}
 	if (!st)
-		st = is_calibrations_cohort(n, digest, err);
+		st = eid_face_cohort_check(n, digest, err);
 	eid_face_template *t = st ? NULL : malloc(n * sizeof(*t));
 	if (!st && !t)
 		st = eid_fail(err, EID_E_NOMEM, "out of memory");
