@@ -18,8 +18,8 @@ void cli_burst_free(cli_burst *b)
 static eid_status add(cli_burst *b, const char *path, eid_err *err)
 {
 	const size_t n = b->view.n;
-	if (n == CLI_BURST_MAX)
-		return eid_fail(err, EID_E_LIMIT, "at most %d frames", CLI_BURST_MAX);
+	if (n == EID_CHALLENGE_FRAMES)
+		return eid_fail(err, EID_E_LIMIT, "at most %d frames", EID_CHALLENGE_FRAMES);
 	eid_status st = eid_file_read(path, 1u << 24, &b->data[n], &b->len[n], err);
 	if (!st) {
 		b->view.frames = (const uint8_t *const *)b->data;

@@ -46,9 +46,10 @@ void cli_loopback_stop(cli_loopback *s);
  * (eid_authority_cohort_set). */
 EID_MUST_CHECK eid_status cli_cohort_import(eid_authority *a, const char *dir, const char *models,
 					    int threads, size_t *n_out, eid_err *err);
-/* The shared cohort folder ( or ../shared, faces/cohort) in buf
- * when it is there, else NULL. */
-const char *cli_cohort_default(char *buf, size_t cap);
+/* The cohort folder of a --cohort option: opt itself, NULL for "none", and
+ * without the option the shared one ($EID_SHARED or ../shared, faces/cohort,
+ * in buf) when it is there, else NULL. */
+const char *cli_cohort_option(const char *opt, char *buf, size_t cap);
 
 /* A valid 18-character resident ID number (GB 11643 check character) for a
  * birth date (YYYYMMDD) and a 3-digit sequence; invented, for demos. */
@@ -76,10 +77,9 @@ int cmd_rp_request(int argc, char **argv);
 int cmd_rp_result(int argc, char **argv);
 
 /* A burst of frames for the liveness challenge (burst.c). */
-#define CLI_BURST_MAX 16
 typedef struct cli_burst {
-	uint8_t *data[CLI_BURST_MAX];
-	size_t len[CLI_BURST_MAX];
+	uint8_t *data[EID_CHALLENGE_FRAMES];
+	size_t len[EID_CHALLENGE_FRAMES];
 	eid_burst view; /* what eid_app_enrol_full / eid_app_answer take */
 } cli_burst;
 /* The files of a comma-separated list, in order. */

@@ -188,10 +188,7 @@ int cmd_bench_verify(int argc, char **argv)
 	if (!st)
 		st = cli_loopback_start(data, csv, models, NULL, 1, &s, &err);
 	/* the services as deployed: with the normalisation cohort when it is there */
-	if (!cohort)
-		cohort = cli_cohort_default(cohort_buf, sizeof(cohort_buf));
-	else if (strcmp(cohort, "none") == 0)
-		cohort = NULL;
+	cohort = cli_cohort_option(cohort, cohort_buf, sizeof(cohort_buf));
 	if (!st && cohort)
 		st = cli_cohort_import(s.a, cohort, models, 2, NULL, &err);
 	if (!st)

@@ -328,10 +328,7 @@ int cmd_demo(int argc, char **argv)
 		       d.photos);
 		st = cli_loopback_start(data, csv, models, stdout, 3, &s, &err);
 	}
-	if (!cohort)
-		cohort = cli_cohort_default(cohort_buf, sizeof(cohort_buf));
-	else if (strcmp(cohort, "none") == 0)
-		cohort = NULL;
+	cohort = cli_cohort_option(cohort, cohort_buf, sizeof(cohort_buf));
 	if (!st && cohort) {
 		size_t n = 0;
 		printf("\nThe authority takes its score-normalisation cohort from %s:\n", cohort);

@@ -328,10 +328,10 @@ static int load_cohort(const eid_face_engine *fe, const char *dir, int threads,
 static const char *cohort_dir(const face_cli *c, char *buf, size_t cap)
 {
 	if (c->cohort)
-		return strcmp(c->cohort, "none") == 0 ? NULL : c->cohort;
+		return cli_cohort_option(c->cohort, buf, cap);
 	snprintf(buf, cap, "%s/../cohort/manifest.csv", c->root);
 	if (access(buf, R_OK) != 0)
-		return cli_cohort_default(buf, cap); /* ../shared/faces/cohort */
+		return cli_cohort_option(NULL, buf, cap); /* ../shared/faces/cohort */
 	buf[strlen(buf) - strlen("/manifest.csv")] = 0;
 	return buf;
 }

@@ -8,8 +8,10 @@
 #include "cli.h"
 #include "eid/face_match.h"
 
-const char *cli_cohort_default(char *buf, size_t cap)
+const char *cli_cohort_option(const char *opt, char *buf, size_t cap)
 {
+	if (opt)
+		return strcmp(opt, "none") == 0 ? NULL : opt;
 	const char *shared = getenv("EID_SHARED");
 	snprintf(buf, cap, "%s/faces/cohort", shared && *shared ? shared : "../shared");
 	char probe[4200];
