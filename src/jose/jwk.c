@@ -111,21 +111,15 @@ eid_status jose_jwk_parse(const json_t *jwk, const char *what, jose_jwk *out, EV
 	const json_t *kty = json_object_get(jwk, "kty");
 	if (!json_is_string(kty))
 		return eid_fail(err, EID_E_FORMAT, "%s: 'kty' is missing or not a string", what);
-	const char *ktys = json_string_value(kty);
-	const char *crv = json_string_value(json_object_get(jwk, "crv"));
-	if (strcmp(ktys, "EC") == 0) {
-		if (!crv || strcmp(crv, "P-256") != 0)
+	out->alg = alg_of_kty(jwk);
+	if (out->alg == JOSE_ALG_NONE) { /* say which part does not fit */
+		const char *ktys = json_string_value(kty);
+		if (strcmp(ktys, "EC") == 0)
 			return eid_fail(err, EID_E_FORMAT, "%s: 'crv' of an EC key is not P-256",
 					what);
-		out->alg = JOSE_ES256;
-	} else if (strcmp(ktys, "RSA") == 0) {
-		out->alg = JOSE_RS256;
-	} else if (strcmp(ktys, "OKP") == 0) {
-		if (!crv || strcmp(crv, "Ed25519") != 0)
+		if (strcmp(ktys, "OKP") == 0)
 			return eid_fail(err, EID_E_FORMAT, "%s: 'crv' of an OKP key is not Ed25519",
 					what);
-		out->alg = JOSE_EDDSA;
-	} else {
 		return eid_fail(err, EID_E_FORMAT, "%s: 'kty' is not EC, RSA or OKP", what);
 	}
 

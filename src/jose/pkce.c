@@ -34,11 +34,7 @@ int eid_jose_pkce_s256_ok(const char *verifier, const char *challenge)
 void eid_jose_random_token(char out[EID_JOSE_TOKEN_LEN + 1])
 {
 	uint8_t b[32];
-	/* randombytes_buf initialises itself if eid_crypto_init could not (and
-	 * aborts when the system has no randomness at all) */
-	if (eid_crypto_init(NULL) != EID_OK) {
-	}
-	eid_crypto_random(b, sizeof b);
+	eid_crypto_random(b, sizeof b); /* aborts when the system has no randomness */
 	sodium_bin2base64(out, EID_JOSE_TOKEN_LEN + 1, b, sizeof b,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(b, sizeof b);

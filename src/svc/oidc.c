@@ -592,6 +592,21 @@ static int aud_has(const json_t *aud, const char *want)
 	return 0;
 }
 
+/* A client_secret_basic client presenting id and secret (in the header or,
+ * the same secret, in the body): 1 with c filled, else 0. */
+static int secret_client(eid_platform *p, const char *id, const char *secret,
+			 eid_oidc_client_row *c)
+{
+	char cred[256], rp[EID_CREDENTIAL_ID_LEN + 1];
+	eid_err e;
+	snprintf(cred, sizeof(cred), "%s.%s", id, secret);
+	const int ok = eid_platform_rp_auth(p, cred, rp, &e) == EID_OK &&
+		       eid_store_oidc_client_get(p->store, rp, c, &e) == EID_OK &&
+		       strcmp(c->auth_method, "client_secret_basic") == 0;
+	sodium_memzero(cred, sizeof(cred));
+	return ok;
+}
+
 /* Who is calling the token endpoint: client_secret_basic, private_key_jwt or
  * a public client's client_id. 0 with c filled, or -1 (invalid_client). */
 static int authenticate(eid_platform *p, const char *authorization, const char *form, size_t len,
@@ -610,12 +625,7 @@ static int authenticate(eid_platform *p, const char *authorization, const char *
 	if (has_secret < 0 || (has_secret && authorization) || (has_secret && has_assertion))
 		return -1; /* one method per request (RFC 6749 2.3) */
 	if (has_secret == 1) { /* client_secret_post: the same secret, in the body */
-		char cred[192], rp[EID_CREDENTIAL_ID_LEN + 1];
-		snprintf(cred, sizeof(cred), "%s.%s", has_id == 1 ? id : "", posted);
-		const int ok = has_id == 1 && eid_platform_rp_auth(p, cred, rp, &e) == EID_OK &&
-			       eid_store_oidc_client_get(p->store, rp, c, &e) == EID_OK &&
-			       strcmp(c->auth_method, "client_secret_basic") == 0;
-		sodium_memzero(cred, sizeof(cred));
+		const int ok = has_id == 1 && secret_client(p, id, posted, c);
 		sodium_memzero(posted, sizeof(posted));
 		return ok ? 0 : -1;
 	}
@@ -639,12 +649,8 @@ static int authenticate(eid_platform *p, const char *authorization, const char *
 			sodium_memzero(raw, sizeof(raw));
 			return -1;
 		}
-		snprintf((char *)raw, sizeof(raw), "%s.%s", bid, bsecret);
+		const int ok = secret_client(p, bid, bsecret, c);
 		sodium_memzero(bsecret, sizeof(bsecret));
-		char rp[EID_CREDENTIAL_ID_LEN + 1];
-		const int ok = eid_platform_rp_auth(p, (const char *)raw, rp, &e) == EID_OK &&
-			       eid_store_oidc_client_get(p->store, rp, c, &e) == EID_OK &&
-			       strcmp(c->auth_method, "client_secret_basic") == 0;
 		sodium_memzero(raw, sizeof(raw));
 		return ok ? 0 : -1;
 	}
