@@ -1,6 +1,7 @@
 /* tests/api/call.h — calls to the services of the API tests: a JSON call with
- * an optional bearer token (a relying party's credential, the admin token), and
- * a request signed by a device key. Include after test.h. */
+ * an optional bearer token (a relying party's credential, the admin token), a
+ * request signed by a device key or a terminal's key, an error reply's code,
+ * and the ID numbers the tests register. Include after test.h. */
 #ifndef EID_TESTS_API_CALL_H
 #define EID_TESTS_API_CALL_H
 
@@ -56,6 +57,35 @@ static inline long device_post(const eid_http_server *srv, const char *path, con
 	else
 		json_decref(r);
 	return status;
+}
+
+/* POST path with body (consumed) signed by a terminal's key, as terminals
+ * sign: "term_id" and "ts" (unix ms) added, then eid_sign_json. */
+static inline json_t *terminal_post(const eid_http_server *srv, const eid_key *term,
+				    const char *term_id, const char *path, json_t *body,
+				    int64_t ts, long *status)
+{
+	eid_err err;
+	json_object_set_new(body, "term_id", json_string(term_id));
+	json_object_set_new(body, "ts", json_integer(ts));
+	REQUIRE(eid_sign_json(term, body, &err) == EID_OK);
+	return api_call(srv, "POST", path, NULL, body, status);
+}
+
+/* An error reply's code ("" when there is none). */
+static inline const char *error_code(const json_t *reply)
+{
+	const char *c = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
+	return c ? c : "";
+}
+
+/* A valid ID number: Guangzhou's area code, birth date YYYYMMDD, sequence
+ * number, check character. */
+static inline void test_id_number(const char *date, const char *seq, char out[19])
+{
+	snprintf(out, 19, "440106%s%s", date, seq);
+	out[17] = eid_id_check_char(out);
+	out[18] = 0;
 }
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "eid/api.h"
 #include "eid/svc.h"
+#include "call.h"
 
 typedef struct fixture {
 	char data[64];
@@ -24,9 +25,7 @@ static void fixture_start(fixture *f, const char *name, const char *photo, const
 {
 	snprintf(f->data, sizeof(f->data), "/tmp/eid-%s-XXXXXX", name);
 	REQUIRE(mkdtemp(f->data));
-	snprintf(f->id, sizeof(f->id), "44010619900101123");
-	f->id[17] = eid_id_check_char(f->id);
-	f->id[18] = 0;
+	test_id_number("19900101", "123", f->id);
 	char csv[128];
 	snprintf(csv, sizeof(csv), "%s/register.csv", f->data);
 	FILE *out = fopen(csv, "w");

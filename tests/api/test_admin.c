@@ -22,13 +22,6 @@ static eid_authority *auth;
 static eid_http_server *srv;
 static FILE *log_file;
 
-static void make_id(const char *date, const char *seq, char out[19])
-{
-	snprintf(out, 19, "440106%s%s", date, seq);
-	out[17] = eid_id_check_char(out);
-	out[18] = 0;
-}
-
 /* a JSON call with tok as the bearer token (NULL: no header) */
 static json_t *call(const char *method, const char *path, const char *tok, json_t *body,
 		    long *status)
@@ -57,12 +50,6 @@ static long exchange(const char *path, const char *content_type, const void *bod
 	long status = st ? -1 : x.status;
 	eid_http_exchange_release(&x);
 	return status;
-}
-
-static const char *code_of(json_t *reply)
-{
-	const char *c = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
-	return c ? c : "";
 }
 
 /* a photo of the shared ORL set as base64 (url alphabet without padding when
@@ -105,9 +92,9 @@ static void test_setup(void)
 {
 	snprintf(data, sizeof(data), "/tmp/eid-admin-XXXXXX");
 	REQUIRE(mkdtemp(data));
-	make_id("19900101", "123", id_a);
-	make_id("19851231", "244", id_b);
-	make_id("19900101", "125", id_c);
+	test_id_number("19900101", "123", id_a);
+	test_id_number("19851231", "244", id_b);
+	test_id_number("19900101", "125", id_c);
 	memcpy(id_bad, id_a, sizeof(id_bad));
 	id_bad[17] = id_bad[17] == '0' ? '1' : '0';
 	char lp[128];
@@ -136,7 +123,7 @@ static void test_token(void)
 	CHECK(strcmp(old, token) != 0);
 
 	r = call("GET", "/admin/v1/overview", NULL, NULL, &status);
-	CHECK(status == 401 && strcmp(code_of(r), "unauthorized") == 0);
+	CHECK(status == 401 && strcmp(error_code(r), "unauthorized") == 0);
 	json_decref(r);
 	r = call("GET", "/admin/v1/overview", old, NULL, &status); /* replaced */
 	CHECK(status == 401);
@@ -215,7 +202,7 @@ static void test_import(void)
 	json_t *r = call("POST", "/admin/v1/import", token,
 			 json_pack("{s:s, s:o}", "csv", csv, "photos", photos), &status);
 	if (status != 200)
-		fprintf(stderr, "  %s\n", code_of(r));
+		fprintf(stderr, "  %s\n", error_code(r));
 	REQUIRE(status == 200);
 	CHECK(json_integer_value(json_object_get(r, "rows")) == 5);
 	CHECK(json_integer_value(json_object_get(r, "imported")) == 3);
@@ -412,7 +399,7 @@ static void test_bad_bodies(void)
 	CHECK(status == 400);
 	json_decref(r);
 	r = call("POST", "/admin/v1/import", token, json_pack("{s:i}", "csv", 1), &status);
-	CHECK(status == 400 && strcmp(code_of(r), "invalid_argument") == 0);
+	CHECK(status == 400 && strcmp(error_code(r), "invalid_argument") == 0);
 	json_decref(r);
 	r = call("POST", "/admin/v1/import", token, json_pack("{s:s, s:[]}", "csv", "x", "photos"),
 		 &status);
@@ -425,7 +412,7 @@ static void test_bad_bodies(void)
 	/* a wrong header, an empty file, a NUL inside */
 	r = call("POST", "/admin/v1/import", token, json_pack("{s:s}", "csv", "name,id_number\n"),
 		 &status);
-	CHECK(status == 400 && strcmp(code_of(r), "bad_format") == 0);
+	CHECK(status == 400 && strcmp(error_code(r), "bad_format") == 0);
 	json_decref(r);
 	r = call("POST", "/admin/v1/import", token, json_pack("{s:s}", "csv", ""), &status);
 	CHECK(status == 400);
@@ -439,7 +426,7 @@ static void test_bad_bodies(void)
 		 json_pack("{s:s, s:{s:s, s:s}}", "csv", "x", "photos", "a/p.png", "AAAA", "b/p.png",
 			   "AAAA"),
 		 &status);
-	CHECK(status == 400 && strcmp(code_of(r), "invalid_argument") == 0);
+	CHECK(status == 400 && strcmp(error_code(r), "invalid_argument") == 0);
 	json_decref(r);
 	/* a photo that is not base64, or not an image: the row is refused */
 	char csv[256];

@@ -20,22 +20,9 @@ static char token[EID_ADMIN_TOKEN_LEN + 1];
 static eid_authority *auth;
 static eid_http_server *srv;
 
-static void make_id(const char *date, const char *seq, char out[19])
-{
-	snprintf(out, 19, "440106%s%s", date, seq);
-	out[17] = eid_id_check_char(out);
-	out[18] = 0;
-}
-
 static json_t *call(const char *method, const char *path, json_t *body, long *status)
 {
 	return api_call(srv, method, path, token, body, status);
-}
-
-static const char *code_of(json_t *reply)
-{
-	const char *c = json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
-	return c ? c : "";
 }
 
 /* POST /admin/v1/import of rows "ID,NAME,PHOTO" (photos: ORL paths) */
@@ -106,12 +93,12 @@ static void test_setup(void)
 {
 	snprintf(data, sizeof(data), "/tmp/eid-dedup-XXXXXX");
 	REQUIRE(mkdtemp(data));
-	make_id("19900101", "123", id_a);
-	make_id("19851231", "243", id_b);
-	make_id("19700505", "311", id_c);
-	make_id("19920202", "413", id_a2);
-	make_id("19930303", "515", id_a3);
-	make_id("19940404", "617", id_a4);
+	test_id_number("19900101", "123", id_a);
+	test_id_number("19851231", "243", id_b);
+	test_id_number("19700505", "311", id_c);
+	test_id_number("19920202", "413", id_a2);
+	test_id_number("19930303", "515", id_a3);
+	test_id_number("19940404", "617", id_a4);
 	eid_err err;
 	REQUIRE(eid_authority_open(data, &auth, &err) == EID_OK);
 	REQUIRE(eid_admin_token_new(auth, token, &err) == EID_OK);
@@ -175,7 +162,7 @@ static void test_bad_decisions(void)
 	char path[160];
 	snprintf(path, sizeof(path), "/admin/v1/held/%s/accept", held_reject);
 	json_t *r = call("POST", path, json_object(), &status); /* no reason */
-	CHECK(status == 400 && strcmp(code_of(r), "invalid_argument") == 0);
+	CHECK(status == 400 && strcmp(error_code(r), "invalid_argument") == 0);
 	json_decref(r);
 	r = call("POST", path, json_pack("{s:s}", "reason", ""), &status);
 	CHECK(status == 400);

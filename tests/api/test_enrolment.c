@@ -23,13 +23,6 @@ static eid_http_server *as, *ps;
 static eid_key *device;
 static char card_id[64];
 
-static void make_id(const char *date, const char *seq, char out[19])
-{
-	snprintf(out, 19, "440106%s%s", date, seq);
-	out[17] = eid_id_check_char(out);
-	out[18] = 0;
-}
-
 static json_t *call(eid_http_server *srv, const char *method, const char *path, json_t *body,
 		    long *status)
 {
@@ -109,8 +102,8 @@ static void test_setup(void)
 {
 	snprintf(data, sizeof(data), "/tmp/eid-enrol-XXXXXX");
 	REQUIRE(mkdtemp(data));
-	make_id("19900101", "123", id_a);
-	make_id("19851231", "244", id_b);
+	test_id_number("19900101", "123", id_a);
+	test_id_number("19851231", "244", id_b);
 	char csv[128];
 	snprintf(csv, sizeof(csv), "%s/register.csv", data);
 	FILE *f = fopen(csv, "w");
@@ -419,8 +412,7 @@ static void test_verification(void)
 	rp_request(cafe, "lightweight", sid);
 	ans = app_answer(sid, "../af/chinese/deng-lun/deng-lun-6.jpg", device, &status, &body);
 	CHECK(status == 422);
-	CHECK(strcmp(json_string_value(json_object_get(json_object_get(ans, "error"), "code")),
-		     "poor_quality") == 0);
+	CHECK(strcmp(error_code(ans), "poor_quality") == 0);
 	CHECK(strstr(json_string_value(json_object_get(json_object_get(ans, "error"), "message")),
 		     "too_bright") != NULL);
 	json_decref(ans);
@@ -465,11 +457,7 @@ static void test_verification(void)
 static json_t *terminal_call(const eid_key *term, const char *term_id, const char *path,
 			     json_t *body, long *status)
 {
-	eid_err err;
-	json_object_set_new(body, "term_id", json_string(term_id));
-	json_object_set_new(body, "ts", json_integer(svc_now_ms()));
-	REQUIRE(eid_sign_json(term, body, &err) == EID_OK);
-	return call(ps, "POST", path, body, status);
+	return terminal_post(ps, term, term_id, path, body, svc_now_ms(), status);
 }
 
 static void test_full_enrolment_and_passcode(void)

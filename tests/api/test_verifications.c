@@ -20,11 +20,6 @@ static json_t *call(const char *method, const char *path, const char *credential
 	return api_call(srv, method, path, credential, body, status);
 }
 
-static const char *error_code(json_t *reply)
-{
-	return json_string_value(json_object_get(json_object_get(reply, "error"), "code"));
-}
-
 static void test_setup_and_register(void)
 {
 	snprintf(data, sizeof(data), "/tmp/eid-ver-XXXXXX");

@@ -153,11 +153,7 @@ static void test_qr(void)
 static json_t *terminal_call(const eid_key *term, const char *term_id, const char *path,
 			     json_t *body, long *status)
 {
-	eid_err err;
-	json_object_set_new(body, "term_id", json_string(term_id));
-	json_object_set_new(body, "ts", json_integer(svc_now_ms()));
-	REQUIRE(eid_sign_json(term, body, &err) == EID_OK);
-	return call("POST", path, body, status);
+	return terminal_post(fx.ps, term, term_id, path, body, svc_now_ms(), status);
 }
 
 /* a full enrolment session of term for the resident; the app's part is submitted with
@@ -436,9 +432,7 @@ static char *answer_light(eid_app *app, const char *cred, const uint8_t *face, s
 static void test_duplicate_face(void)
 {
 	char csv[128], id_b[19];
-	snprintf(id_b, sizeof(id_b), "44010619851231244");
-	id_b[17] = eid_id_check_char(id_b);
-	id_b[18] = 0;
+	test_id_number("19851231", "244", id_b);
 	snprintf(csv, sizeof(csv), "%s/register-b.csv", fx.data);
 	FILE *f = fopen(csv, "w");
 	REQUIRE(f);
