@@ -4,13 +4,9 @@
 #include "keys.h"
 #include "eid/util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define KEYFILE_MAX 128 /* the longest valid file is 81 bytes */
 

@@ -55,24 +55,32 @@ eid_status eid_file_read(const char *path, size_t max_bytes, uint8_t **data_out,
 	return EID_OK;
 }
 
+/* All of data to fd, through short writes and signals; 0, or errno. */
+static int write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 eid_status eid_file_write(const char *path, const void *data, size_t len, unsigned mode,
 			  eid_err *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
 	if (fd < 0)
 		return eid_fail(err, EID_E_IO, "cannot create '%s': %s", path, strerror(errno));
-	const uint8_t *p = data;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			close(fd);
-			return eid_fail(err, EID_E_IO, "cannot write '%s': %s", path, strerror(e));
-		}
-		p += w;
-		len -= (size_t)w;
+	const int e = write_all(fd, data, len);
+	if (e) {
+		close(fd);
+		return eid_fail(err, EID_E_IO, "cannot write '%s': %s", path, strerror(e));
 	}
 	if (close(fd) != 0)
 		return eid_fail(err, EID_E_IO, "cannot write '%s': %s", path, strerror(errno));
@@ -103,20 +111,9 @@ eid_status eid_key_file_write(const char *path, const void *data, size_t len, ei
 	if (fchmod(fd, 0600) != 0)
 		st = eid_fail(err, EID_E_IO, "cannot set mode 0600 on key file '%s': %s", path,
 			      strerror(errno));
-	const char *p = data;
-	size_t left = len;
-	while (!st && left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			st = eid_fail(err, EID_E_IO, "cannot write key file '%s': %s", path,
-				      strerror(errno));
-		} else {
-			p += w;
-			left -= (size_t)w;
-		}
-	}
+	const int e = st ? 0 : write_all(fd, data, len);
+	if (e)
+		st = eid_fail(err, EID_E_IO, "cannot write key file '%s': %s", path, strerror(e));
 	if (!st && fsync(fd) != 0)
 		st = eid_fail(err, EID_E_IO, "cannot write key file '%s': fsync: %s", path,
 			      strerror(errno));
