@@ -184,20 +184,29 @@ static int add_burst(const eid_burst *burst, json_t *capture)
 	return frames && json_object_set_new(capture, "frames", frames) == 0;
 }
 
-/* the authority's sealing key, asked of the platform once per app */
-static eid_status app_seal_key(eid_app *app, eid_pubkey *out, eid_err *err)
+/* A published key (party, use), asked of the platform once per app: the
+ * copy kept in *slot once *have is set. */
+static eid_status cached_key(eid_app *app, const char *party, const char *use,
+			     eid_key_type type, eid_pubkey *slot, int *have, eid_pubkey *out,
+			     eid_err *err)
 {
 	eid_status st = EID_OK;
 	pthread_mutex_lock(&app->lock);
-	if (!app->have_seal)
-		st = published_key(app->platform, "authority", "seal", EID_KEY_X25519, &app->seal,
-				   err);
+	if (!*have)
+		st = published_key(app->platform, party, use, type, slot, err);
 	if (!st) {
-		app->have_seal = 1;
-		*out = app->seal;
+		*have = 1;
+		*out = *slot;
 	}
 	pthread_mutex_unlock(&app->lock);
 	return st;
+}
+
+/* the authority's sealing key */
+static eid_status app_seal_key(eid_app *app, eid_pubkey *out, eid_err *err)
+{
+	return cached_key(app, "authority", "seal", EID_KEY_X25519, &app->seal, &app->have_seal,
+			  out, err);
 }
 
 /* A QR payload of the given type ("enrol", "verify", or NULL for either),
@@ -208,14 +217,9 @@ static eid_status app_payload(eid_app *app, const char *qr, const char *type, js
 			      eid_err *err)
 {
 	*out = NULL;
-	eid_status st = EID_OK;
-	pthread_mutex_lock(&app->lock);
-	if (!app->have_platform_sig &&
-	    !(st = published_key(app->platform, "platform", "sig", EID_KEY_ED25519,
-				 &app->platform_sig, err)))
-		app->have_platform_sig = 1;
-	eid_pubkey key = app->platform_sig;
-	pthread_mutex_unlock(&app->lock);
+	eid_pubkey key;
+	eid_status st = cached_key(app, "platform", "sig", EID_KEY_ED25519, &app->platform_sig,
+				   &app->have_platform_sig, &key, err);
 	if (st)
 		return st;
 	json_t *p = qr_payload(qr);
