@@ -371,6 +371,19 @@ static eid_status insert(sq *q, sqlite3_stmt *st, const char *what, eid_err *err
 	return rc == SQLITE_DONE ? EID_OK : db_fail(q, err, what);
 }
 
+/* Runs the prepared update or delete st (finalized here): EID_OK when it
+ * changed exactly one row, else `missing` with why (the row is not there,
+ * or no longer in the state the statement expects). */
+static eid_status change_one(sq *q, sqlite3_stmt *st, const char *what, eid_status missing,
+			     const char *why, eid_err *err)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, err, what);
+	return sqlite3_changes(q->db) == 1 ? EID_OK : eid_fail(err, missing, "%s", why);
+}
+
 static void col_text(sqlite3_stmt *st, int col, char *out, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -521,13 +534,9 @@ static eid_status sq_session_transition(void *impl, const char *sid, const char 
 	sqlite3_bind_text(st, 1, to, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "update a session");
-	return sqlite3_changes(q->db) == 1
-		       ? EID_OK
-		       : eid_fail(err, EID_E_CONFLICT, "the session is no longer %s", from);
+	char why[160];
+	snprintf(why, sizeof(why), "the session is no longer %s", from);
+	return change_one(q, st, "update a session", EID_E_CONFLICT, why, err);
 }
 
 static eid_status sq_resident_find(void *impl, const uint8_t id_hash[32], char person_id_out[48],
@@ -666,12 +675,7 @@ static eid_status sq_card_set_status(void *impl, const char *card_id, const char
 		return db_fail(q, err, "update a card");
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, card_id, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "update a card");
-	return sqlite3_changes(q->db) == 1 ? EID_OK
-					   : eid_fail(err, EID_E_NOT_FOUND, "no such card");
+	return change_one(q, st, "update a card", EID_E_NOT_FOUND, "no such card", err);
 }
 
 static eid_status sq_cards_supersede(void *impl, const char *person_id, unsigned *n_out,
@@ -793,13 +797,8 @@ static eid_status sq_session_set_sealed(void *impl, const char *sid, const uint8
 		return db_fail(q, err, "keep a sealed blob");
 	sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "keep a sealed blob");
-	return sqlite3_changes(q->db) == 1
-		       ? EID_OK
-		       : eid_fail(err, EID_E_CONFLICT, "the session has its claim already");
+	return change_one(q, st, "keep a sealed blob", EID_E_CONFLICT,
+			  "the session has its claim already", err);
 }
 
 static eid_status sq_session_sealed(void *impl, const char *sid, uint8_t *out, size_t cap,
@@ -860,13 +859,8 @@ static eid_status sq_session_answer(void *impl, const char *sid, const char *res
 		return db_fail(q, err, "answer a session");
 	sqlite3_bind_text(st, 1, result, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, sid, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "answer a session");
-	return sqlite3_changes(q->db) == 1
-		       ? EID_OK
-		       : eid_fail(err, EID_E_CONFLICT, "the session is no longer pending");
+	return change_one(q, st, "answer a session", EID_E_CONFLICT,
+			  "the session is no longer pending", err);
 }
 
 static eid_status sq_session_result(void *impl, const char *sid, char **result_out, eid_err *err)
@@ -1066,12 +1060,8 @@ static eid_status sq_held_import_delete(void *impl, const char *held_id, eid_err
 	if (sqlite3_prepare_v2(q->db, "DELETE FROM held_imports WHERE held_id = ?", -1, &st, NULL))
 		return db_fail(q, err, "dismiss a held import row");
 	sqlite3_bind_text(st, 1, held_id, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "dismiss a held import row");
-	return sqlite3_changes(q->db) == 1 ? EID_OK
-					   : eid_fail(err, EID_E_NOT_FOUND, "no such held row");
+	return change_one(q, st, "dismiss a held import row", EID_E_NOT_FOUND,
+			  "no such held row", err);
 }
 
 static eid_status sq_admin_token_set(void *impl, const uint8_t hash[32], int64_t created_ms,
@@ -1162,12 +1152,8 @@ static eid_status sq_dup_hold_delete(void *impl, const char *held_id, eid_err *e
 	if (sqlite3_prepare_v2(q->db, "DELETE FROM held WHERE held_id = ?", -1, &st, NULL))
 		return db_fail(q, err, "delete a duplicate hold");
 	sqlite3_bind_text(st, 1, held_id, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "delete a duplicate hold");
-	return sqlite3_changes(q->db) == 1 ? EID_OK
-					   : eid_fail(err, EID_E_NOT_FOUND, "no such duplicate hold");
+	return change_one(q, st, "delete a duplicate hold", EID_E_NOT_FOUND,
+			  "no such duplicate hold", err);
 }
 
 static eid_status sq_resident_scan(void *impl, const char *status,
@@ -1207,13 +1193,9 @@ static eid_status sq_resident_set_status(void *impl, const char *person_id, cons
 	sqlite3_bind_text(st, 1, to, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, person_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, from, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "change a resident's status");
-	return sqlite3_changes(q->db) == 1
-		       ? EID_OK
-		       : eid_fail(err, EID_E_NOT_FOUND, "no such resident with status '%s'", from);
+	char why[160];
+	snprintf(why, sizeof(why), "no such resident with status '%s'", from);
+	return change_one(q, st, "change a resident's status", EID_E_NOT_FOUND, why, err);
 }
 
 static eid_status sq_resident_delete_held(void *impl, const char *person_id, eid_err *err)
@@ -1224,12 +1206,8 @@ static eid_status sq_resident_delete_held(void *impl, const char *person_id, eid
 			       -1, &st, NULL))
 		return db_fail(q, err, "delete a held resident");
 	sqlite3_bind_text(st, 1, person_id, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "delete a held resident");
-	return sqlite3_changes(q->db) == 1 ? EID_OK
-					   : eid_fail(err, EID_E_NOT_FOUND, "no such held resident");
+	return change_one(q, st, "delete a held resident", EID_E_NOT_FOUND,
+			  "no such held resident", err);
 }
 
 /* ---- OpenID Connect ---- */
@@ -1377,13 +1355,9 @@ static eid_status sq_oidc_grant_update(void *impl, const eid_oidc_grant_row *r,
 	sqlite3_bind_text(st, 1, r->sid, -1, SQLITE_TRANSIENT);
 	grant_bind(st, r);
 	sqlite3_bind_text(st, 19, expected, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(q, err, "update an OpenID grant");
-	return sqlite3_changes(q->db) == 1
-		       ? EID_OK
-		       : eid_fail(err, EID_E_CONFLICT, "the grant is no longer %s", expected);
+	char why[160];
+	snprintf(why, sizeof(why), "the grant is no longer %s", expected);
+	return change_one(q, st, "update an OpenID grant", EID_E_CONFLICT, why, err);
 }
 
 const eid_store_backend eid_store_sqlite = {
