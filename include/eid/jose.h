@@ -132,6 +132,14 @@ EID_MUST_CHECK eid_status eid_jose_sign(const eid_jose_key *k, const json_t *cla
 EID_MUST_CHECK eid_status eid_jose_verify(const char *jwt, const json_t *jwk, json_t **header_out,
 					  json_t **claims_out, eid_err *err);
 
+/* The header and claims of a compact JWS WITHOUT verifying it: only to find
+ * the key that should (a client assertion's "iss", the header's "kid"),
+ * after which eid_jose_verify decides. The same limits as verification
+ * (EID_E_LIMIT, EID_E_FORMAT for the parts, the depth of the JSON); on
+ * success two new references, on failure both NULL. */
+EID_MUST_CHECK eid_status eid_jose_peek(const char *jwt, json_t **header_out, json_t **claims_out,
+					eid_err *err);
+
 /* ---- JWK and JWK sets ------------------------------------------------------ */
 
 /* Checks one public JWK: an object with kty "EC" (crv "P-256", x and y 32

@@ -127,6 +127,50 @@ static eid_status decode_part(const char *txt, size_t len, const char *what, uin
 	return EID_OK;
 }
 
+/* A compact JWS within EID_JOSE_JWT_MAX split at its two dots: *d1 and *d2
+ * point at them, *len is its length. */
+static eid_status split_jws(const char *jwt, const char **d1, const char **d2, size_t *len,
+			    eid_err *err)
+{
+	*len = strnlen(jwt, EID_JOSE_JWT_MAX + 1);
+	if (*len > EID_JOSE_JWT_MAX)
+		return eid_fail(err, EID_E_LIMIT, "jws: longer than %d bytes", EID_JOSE_JWT_MAX);
+	*d1 = memchr(jwt, '.', *len);
+	*d2 = *d1 ? memchr(*d1 + 1, '.', *len - (size_t)(*d1 + 1 - jwt)) : NULL;
+	if (!*d2 || memchr(*d2 + 1, '.', *len - (size_t)(*d2 + 1 - jwt)))
+		return eid_fail(err, EID_E_FORMAT,
+				"jws: not three base64url parts separated by '.'");
+	return EID_OK;
+}
+
+eid_status eid_jose_peek(const char *jwt, json_t **header_out, json_t **claims_out, eid_err *err)
+{
+	*header_out = *claims_out = NULL;
+	if (!jwt)
+		return eid_fail(err, EID_E_INVALID_ARG, "cannot read: no token");
+	const char *d1, *d2;
+	size_t len, n;
+	eid_status st = split_jws(jwt, &d1, &d2, &len, err);
+	uint8_t *buf = st ? NULL : malloc(EID_JOSE_JWT_MAX);
+	if (!st && !buf)
+		st = eid_fail(err, EID_E_NOMEM, "jws: out of memory");
+	json_t *header = NULL, *claims = NULL;
+	if (!st &&
+	    !(st = decode_part(jwt, (size_t)(d1 - jwt), "header", buf, EID_JOSE_JWT_MAX, &n, err)) &&
+	    !(st = parse_object(buf, n, "jws header", &header, err)) &&
+	    !(st = decode_part(d1 + 1, (size_t)(d2 - d1 - 1), "payload", buf, EID_JOSE_JWT_MAX, &n,
+			       err)))
+		st = parse_object(buf, n, "jws payload", &claims, err);
+	free(buf);
+	if (st) {
+		json_decref(header);
+		return st;
+	}
+	*header_out = header;
+	*claims_out = claims;
+	return EID_OK;
+}
+
 static int es256_verify(EVP_PKEY *pkey, const uint8_t *sig, const uint8_t *msg, size_t len)
 {
 	/* 0 < r, s < n; OpenSSL checks it too, this keeps it independent of that */
@@ -173,14 +217,10 @@ eid_status eid_jose_verify(const char *jwt, const json_t *jwk, json_t **header_o
 	eid_status st = eid_crypto_init(err);
 	if (st)
 		return st;
-	size_t len = strnlen(jwt, EID_JOSE_JWT_MAX + 1);
-	if (len > EID_JOSE_JWT_MAX)
-		return eid_fail(err, EID_E_LIMIT, "jws: longer than %d bytes", EID_JOSE_JWT_MAX);
-	const char *d1 = memchr(jwt, '.', len);
-	const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jwt)) : NULL;
-	if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - jwt)))
-		return eid_fail(err, EID_E_FORMAT,
-				"jws: not three base64url parts separated by '.'");
+	const char *d1, *d2;
+	size_t len;
+	if ((st = split_jws(jwt, &d1, &d2, &len, err)))
+		return st;
 	size_t hl = (size_t)(d1 - jwt), pl = (size_t)(d2 - d1 - 1),
 	       sl = len - (size_t)(d2 + 1 - jwt);
 

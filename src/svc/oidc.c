@@ -559,29 +559,6 @@ static void oauth_error(json_t **out, int *status, int http, const char *code, c
 	*status = http;
 }
 
-/* the unverified header and claims of a compact JWS, to find its client */
-static int jwt_peek(const char *jwt, json_t **hdr, json_t **claims)
-{
-	*hdr = *claims = NULL;
-	const char *d1 = jwt ? strchr(jwt, '.') : NULL, *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-	if (!d1 || !d2 || strlen(jwt) > 16384)
-		return 0;
-	uint8_t buf[12288];
-	size_t n;
-	eid_err e;
-	json_error_t je;
-	if (eid_b64url_decode(jwt, (size_t)(d1 - jwt), buf, sizeof(buf), &n, &e) == EID_OK)
-		*hdr = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &je);
-	if (eid_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), buf, sizeof(buf), &n, &e) == EID_OK)
-		*claims = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &je);
-	if (json_is_object(*hdr) && json_is_object(*claims))
-		return 1;
-	json_decref(*hdr);
-	json_decref(*claims);
-	*hdr = *claims = NULL;
-	return 0;
-}
-
 static int aud_has(const json_t *aud, const char *want)
 {
 	if (json_is_string(aud))
@@ -659,7 +636,7 @@ static int authenticate(eid_platform *p, const char *authorization, const char *
 		    strcmp(type, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") != 0)
 			return -1;
 		json_t *hdr, *claims, *vh = NULL, *vc = NULL, *jwks = NULL;
-		if (!jwt_peek(assertion, &hdr, &claims))
+		if (eid_jose_peek(assertion, &hdr, &claims, &e) != EID_OK)
 			return -1;
 		const char *iss = json_string_value(json_object_get(claims, "iss"));
 		int ok = svc_id_ok(iss) &&

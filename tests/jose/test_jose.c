@@ -974,6 +974,49 @@ static void test_select_then_verify(void)
 	json_decref(okp);
 }
 
+/* Peeking reads header and claims without a key (a forged signature too:
+ * the caller still verifies), with the verifier's limits on the parts. */
+static void test_peek(void)
+{
+	ed_key k;
+	crypto_sign_keypair(k.pk, k.sk);
+	char *t = make_jws("{\"alg\":\"EdDSA\",\"kid\":\"client-key\"}", "{\"iss\":\"rp\"}",
+			   ed_sign, &k);
+	json_t *h, *c;
+	eid_err err;
+	REQUIRE(eid_jose_peek(t, &h, &c, &err) == EID_OK);
+	CHECK(strcmp(json_string_value(json_object_get(h, "kid")), "client-key") == 0);
+	CHECK(strcmp(json_string_value(json_object_get(c, "iss")), "rp") == 0);
+	json_decref(h);
+	json_decref(c);
+	char *last = t + strlen(t) - 2; /* another signature: still read */
+	*last = *last == 'A' ? 'B' : 'A';
+	REQUIRE(eid_jose_peek(t, &h, &c, &err) == EID_OK);
+	json_decref(h);
+	json_decref(c);
+	free(t);
+	/* two parts; a payload that is not base64url; one nesting too deep */
+	CHECK(eid_jose_peek("e30.e30", &h, &c, &err) == EID_E_FORMAT && !h && !c);
+	CHECK(eid_jose_peek("e30.e3*.e30", &h, &c, &err) == EID_E_FORMAT && !h && !c);
+	char deep[512] = "{\"a\":"; /* valid JSON, 101 levels deep */
+	for (int i = 0; i < 100; i++)
+		strcat(deep, "[");
+	for (int i = 0; i < 100; i++)
+		strcat(deep, "]");
+	strcat(deep, "}");
+	t = make_jws("{\"alg\":\"EdDSA\"}", deep, ed_sign, &k);
+	CHECK(eid_jose_peek(t, &h, &c, &err) == EID_E_FORMAT && !h && !c);
+	free(t);
+	/* over the size limit */
+	char *big = malloc(EID_JOSE_JWT_MAX + 2);
+	REQUIRE(big);
+	memset(big, 'A', EID_JOSE_JWT_MAX + 1);
+	big[10] = big[20] = '.';
+	big[EID_JOSE_JWT_MAX + 1] = 0;
+	CHECK(eid_jose_peek(big, &h, &c, &err) == EID_E_LIMIT && !h && !c);
+	free(big);
+}
+
 /* ---- PKCE, tokens --------------------------------------------------------------------- */
 
 static void test_pkce(void)
@@ -1039,4 +1082,4 @@ TEST_MAIN(test_setup, test_sign_verify_round_trip, test_public_jwk_shape, test_k
 	  test_key_file_refusals, test_key_file_known_scalar, test_rfc7515_a3, test_rfc8037_a4,
 	  test_eddsa, test_rs256, test_tampered_es256, test_refused_algs_and_headers,
 	  test_malformed_structure, test_jwk_check, test_jwks_check_and_select,
-	  test_select_then_verify, test_pkce, test_random_token, test_cleanup)
+	  test_select_then_verify, test_peek, test_pkce, test_random_token, test_cleanup)
