@@ -59,16 +59,23 @@ static eid_status dlib_of(eid_authority *a, const char *person, const uint8_t *c
 	return st;
 }
 
+/* the person of search id, or "" (read under the map's lock) */
+static void person_at(struct svc_dedup *d, uint32_t id, char person[48])
+{
+	person[0] = 0;
+	pthread_mutex_lock(&d->lock);
+	if (id < d->n)
+		memcpy(person, d->person[id], 48);
+	pthread_mutex_unlock(&d->lock);
+}
+
 /* the float template of search id for the exact re-score: decrypted from the
  * register on demand, so no float copy of the gallery stays in memory */
 static eid_status fetch(void *ctx, uint32_t id, float out[DIM], eid_err *err)
 {
 	struct svc_dedup *d = ctx;
-	char person[48] = "";
-	pthread_mutex_lock(&d->lock);
-	if (id < d->n)
-		memcpy(person, d->person[id], sizeof(person));
-	pthread_mutex_unlock(&d->lock);
+	char person[48];
+	person_at(d, id, person);
 	if (!person[0])
 		return eid_fail(err, EID_E_NOT_FOUND, "no such gallery entry");
 	return dlib_of(d->a, person, NULL, 0, out, err);
@@ -176,11 +183,8 @@ eid_status eid_dedup_search(eid_authority *a, const float tpl[DIM], const char *
 	if ((st = eid_search_query(d->idx, tpl, QUERY_K, hits, &n, err)))
 		return st;
 	for (unsigned i = 0; i < n && hits[i].score >= EID_DEDUP_THRESHOLD; i++) {
-		char person[48] = "";
-		pthread_mutex_lock(&d->lock);
-		if (hits[i].id < d->n)
-			memcpy(person, d->person[hits[i].id], sizeof(person));
-		pthread_mutex_unlock(&d->lock);
+		char person[48];
+		person_at(d, hits[i].id, person);
 		if (!person[0] || (exclude && strcmp(person, exclude) == 0))
 			continue;
 		int seen = 0;
